@@ -1,0 +1,39 @@
+# Two entry points do all the set-up on a fresh machine with Python 3.11:
+#   make run    install, ingest corpus/, serve the API and chat UI on http://127.0.0.1:8000
+#   make test   install, then run every test (slow ones included)
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install run test lint bench clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# CPU torch first, pinned: a plain `torch` would pull a multi-GB CUDA build.
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/assistant ingest corpus/
+	$(BIN)/assistant serve --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check assistant tests benchmarks evals
+	$(BIN)/mypy assistant
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/retrieval.py
+
+clean:
+	rm -rf $(VENV) index/generations index/CURRENT index/*.sqlite

@@ -1,0 +1,63 @@
+"""One settings object for the whole application, read from ``ASSISTANT_*`` variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every tunable of the assistant. ``ASSISTANT_DATA_DIR`` moves all state."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    data_dir: Path = Field(default=REPO_ROOT / "index", description="All built state lives here.")
+    corpus_dir: Path = Field(default=REPO_ROOT / "corpus", description="Default ingest source.")
+    chroma_url: str | None = Field(default=None, description="Chroma server URL; embedded if unset.")
+    collection_prefix: str = Field(default="assistant", description="Chroma collection prefix.")
+
+    # Retrieval
+    top_k: int = Field(default=8, ge=1, le=100)
+    candidates: int = Field(default=50, ge=1, le=1000, description="Per-ranking depth before RRF.")
+    rrf_k: int = Field(default=60, ge=1)
+    chunk_max_tokens: int = Field(default=200, ge=32, le=256)
+    chunk_overlap_sentences: int = Field(default=1, ge=0, le=5)
+    embed_batch_size: int = Field(default=64, ge=1)
+
+    # Answering
+    llm_url: str | None = Field(default=None, description="OpenAI-compatible chat endpoint.")
+    llm_model: str = "default"
+    llm_api_key: str | None = None
+    llm_timeout_s: float = Field(default=20.0, gt=0)
+
+    # Service
+    api_keys: list[str] = Field(default_factory=list, description="Comma-separated or JSON list.")
+    allow_anonymous_writes: bool = Field(
+        default=False, description="Development only: write routes without a key when keys are set."
+    )
+    cors_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_question_chars: int = Field(default=4000, ge=1)
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+
+    # Slack and webhooks
+    slack_signing_secret: str | None = None
+    slack_bot_token: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str | None = Field(default=None, description="Override Slack's Web API base.")
+    hook_secret: str | None = None
+
+    @property
+    def state_dir(self) -> Path:
+        return Path(self.data_dir)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read once. Tests build their own ``Settings`` instead."""
+    return Settings()
