@@ -1,0 +1,109 @@
+"""Where state lives under the data dir, and the atomic switch between index generations.
+
+    <data_dir>/
+      CURRENT                   name of the generation readers use (replaced atomically)
+      generations/<name>/       catalog.sqlite, bm25.npz, bm25.json, chroma/ (embedded mode)
+      embeddings.sqlite         embedding cache by chunk-text hash, shared by generations
+      conversations.sqlite      conversations and feedback (the service's own state)
+      ingest.lock               one ingest at a time
+
+An ingest builds a complete new generation beside the current one and only then replaces
+``CURRENT``; a process killed half-way leaves the old generation serving, and its leftover
+directory is removed by the next ingest.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..errors import AssistantError
+
+
+class DataDir:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    @property
+    def generations(self) -> Path:
+        return self.root / "generations"
+
+    @property
+    def embedding_cache(self) -> Path:
+        return self.root / "embeddings.sqlite"
+
+    @property
+    def conversations(self) -> Path:
+        return self.root / "conversations.sqlite"
+
+    def current(self) -> str | None:
+        """The serving generation's name, or None before the first ingest."""
+        try:
+            name = (self.root / "CURRENT").read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return name if name and (self.generations / name).is_dir() else None
+
+    def current_stamp(self) -> float:
+        """Modification time of CURRENT (0 when absent): cheap change detection for readers."""
+        try:
+            return (self.root / "CURRENT").stat().st_mtime_ns / 1e9
+        except FileNotFoundError:
+            return 0.0
+
+    def path(self, name: str) -> Path:
+        return self.generations / name
+
+    def new_generation(self) -> tuple[str, Path]:
+        name = time.strftime("g%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+        path = self.generations / name
+        path.mkdir(parents=True)
+        return name, path
+
+    def commit(self, name: str) -> None:
+        """Point readers at generation ``name``: write, fsync, then rename over CURRENT."""
+        tmp = self.root / f"CURRENT.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(name + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self.root / "CURRENT")
+        dir_fd = os.open(self.root, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def stale(self, keep: int = 2) -> list[str]:
+        """Generations to remove: all but the current one and the ``keep - 1`` newest others."""
+        current = self.current()
+        if not self.generations.is_dir():
+            return []
+        names = sorted((p.name for p in self.generations.iterdir() if p.is_dir()), reverse=True)
+        others = [n for n in names if n != current]
+        return others[max(0, keep - 1):]
+
+    def remove(self, name: str) -> None:
+        shutil.rmtree(self.generations / name, ignore_errors=True)
+
+    @contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the ingest lock; a second ingest fails fast with a clear message."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / "ingest.lock", "w") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise AssistantError(
+                    f"another ingest is running on {self.root}; wait for it to finish"
+                ) from None
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)

@@ -1,0 +1,112 @@
+"""A loaded, read-only index generation, and the holder that swaps in new generations.
+
+Everything is loaded once and shared by request threads; nothing is loaded at import time.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import IndexNotReadyError
+from ..settings import Settings
+from ..types import Chunk, Document
+from .bm25 import Bm25Index, FuzzyVocabulary, load_bm25
+from .catalog import Catalog
+from .dense import DenseStore
+from .embeddings import Embedder
+from .layout import DataDir
+
+
+def collection_name(prefix: str, generation: str) -> str:
+    return f"{prefix}-{generation}"
+
+
+def dense_store(settings: Settings, generation_path: Path, generation: str) -> DenseStore:
+    """The dense store of a generation, embedded or on the configured Chroma server."""
+    path = None if settings.chroma_url else generation_path / "chroma"
+    return DenseStore(
+        settings.chroma_url, path, collection_name(settings.collection_prefix, generation)
+    )
+
+
+@dataclass
+class Index:
+    """One generation, loaded: catalog, BM25 postings, the dense collection and chunk table."""
+
+    generation: str
+    catalog: Catalog
+    bm25: Bm25Index
+    fuzzy: FuzzyVocabulary
+    dense: DenseStore
+    chunks: list[Chunk]
+    chunk_index: dict[str, int]
+    documents: dict[str, Document]
+
+    def text(self, doc_id: str) -> str:
+        return self.documents[doc_id].text
+
+    def close(self) -> None:
+        self.catalog.close()
+
+
+def load_index(settings: Settings) -> Index:
+    """Load the serving generation of ``settings.data_dir``.
+
+    Raises:
+        IndexNotReadyError: nothing has been ingested into that data dir yet.
+    """
+    data = DataDir(settings.data_dir)
+    generation = data.current()
+    if generation is None:
+        raise IndexNotReadyError(
+            f"no index in {settings.data_dir}; run `assistant ingest` first "
+            "(or set ASSISTANT_DATA_DIR to a data dir that has one)"
+        )
+    path = data.path(generation)
+    catalog = Catalog(path / "catalog.sqlite", readonly=True)
+    bm25 = load_bm25(path)
+    chunks = catalog.chunks()
+    return Index(
+        generation=generation,
+        catalog=catalog,
+        bm25=bm25,
+        fuzzy=FuzzyVocabulary(bm25.vocab),
+        dense=dense_store(settings, path, generation),
+        chunks=chunks,
+        chunk_index={c.chunk_id: i for i, c in enumerate(chunks)},
+        documents={d.doc_id: d for d in catalog.documents()},
+    )
+
+
+class IndexHolder:
+    """The shared embedder and the current index; reloads when an ingest commits.
+
+    ``get()`` costs one ``stat`` of CURRENT, so every worker process notices a new generation
+    written by another process (an upload, a CLI ingest) on its next request.
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or Embedder(settings.embed_batch_size)
+        self._data = DataDir(settings.data_dir)
+        self._lock = threading.Lock()
+        self._index: Index | None = None
+        self._stamp = -1.0
+
+    def get(self) -> Index:
+        stamp = self._data.current_stamp()
+        index = self._index
+        if index is not None and stamp == self._stamp:
+            return index
+        with self._lock:
+            if self._index is None or stamp != self._stamp:
+                fresh = load_index(self.settings)
+                self._index, self._stamp = fresh, stamp
+                # The old generation's catalog is left open: requests in flight may use it.
+            return self._index
+
+    @property
+    def loaded(self) -> bool:
+        return self._index is not None

@@ -1,0 +1,62 @@
+"""The BM25 tokenizer: folds Unicode, case, hyphens and plurals so variants of a word meet.
+
+- NFKD folding turns subscript digits into digits (WO₃ -> wo3) and strips accents (é -> e).
+- A hyphenated or apostrophised name yields its parts *and* its joined form, so "Baku-Tau",
+  "Baku Tau" and "Bakutau" all share a token.
+- Thousands separators inside numbers are dropped ("81,000" -> "81000").
+- A light plural fold ("reserves" -> "reserve", "deposits" -> "deposit").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_JOINERS = "-\u2010\u2011\u2012\u2013\u2212'\u2019"
+_WORD_RE = re.compile(
+    r"\d+(?:[.,]\d+)*|[^\W\d_][^\W_]*(?:[" + _JOINERS + r"][^\W_]+)*|[^\W_]+", re.UNICODE
+)
+_SPLIT_RE = re.compile("[" + _JOINERS + "]")
+
+STOPWORDS = frozenset(
+    """a an and are as at be been being but by can could did do does doing for from had has
+    have having he her hers him his how i if in into is it its itself me my no nor not of on
+    or our ours she so such than that the their theirs them then there these they this those
+    to too was we were what when where which while who whom why will with would you your
+    about also any each many much more most other some what's s""".split()
+)
+_ACRONYM_RE = re.compile(r"\b(?:[A-Za-z]\.){2,}")
+
+
+def fold(text: str) -> str:
+    """Case- and accent-fold ``text``; compatibility forms become plain (₃ -> 3, ℃ -> °c)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _stem(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    """Tokens of ``text`` for BM25, in order, stopwords removed."""
+    tokens: list[str] = []
+    text = _ACRONYM_RE.sub(lambda m: m.group().replace(".", ""), text)  # U.S. -> US
+    for match in _WORD_RE.finditer(fold(text)):
+        word = match.group()
+        if word[0].isdigit():
+            tokens.append(word.replace(",", ""))
+            continue
+        if word.endswith(("'s", "\u2019s")):
+            word = word[:-2]
+        parts = [p for p in _SPLIT_RE.split(word) if p]
+        if len(parts) > 1:
+            tokens.extend(_stem(p) for p in parts if p not in STOPWORDS)
+            tokens.append(_stem("".join(parts)))
+        elif word and word not in STOPWORDS:
+            tokens.append(_stem(word))
+    return tokens

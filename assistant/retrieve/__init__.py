@@ -1,0 +1,1 @@
+"""Retrieval: hybrid fusion of dense and BM25 rankings, and follow-up rewriting."""
