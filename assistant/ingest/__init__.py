@@ -1,0 +1,1 @@
+"""Ingest: load, clean, split into sentences and chunks, extract structured facts."""
