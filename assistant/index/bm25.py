@@ -24,6 +24,8 @@ FUZZY_MIN_LEN = 5
 FUZZY_CUTOFF = 75.0
 FUZZY_WEIGHT = 0.8
 FUZZY_LIMIT = 4
+PREFIX_MIN = 4
+PREFIX_SIMILARITY = 0.8
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,10 @@ class FuzzyVocabulary:
         for term in vocab:
             if len(term) >= FUZZY_MIN_LEN - 1 and term.isalpha():
                 self._by_len.setdefault(len(term), []).append(term)
+        self._by_prefix: dict[str, list[str]] = {}
+        for term in vocab:
+            if len(term) > PREFIX_MIN and term.isalpha():
+                self._by_prefix.setdefault(term[:PREFIX_MIN], []).append(term)
         self._cache: dict[str, tuple[tuple[str, float], ...]] = {}
 
     def similar(self, term: str) -> tuple[tuple[str, float], ...]:
@@ -178,6 +184,13 @@ class FuzzyVocabulary:
             ):
                 if match != term:
                     found.append((match, score / 100.0))
+            # Shared stems ("china"/"chinese", "produce"/"production") by a long common prefix.
+            shared = max(PREFIX_MIN, len(term) - 3)
+            for candidate in self._by_prefix.get(term[:PREFIX_MIN], ()):
+                if candidate != term and all(candidate != m for m, _ in found) and \
+                        candidate[:min(shared, len(candidate) - 1)] == term[:min(shared, len(candidate) - 1)] \
+                        and len(candidate) >= PREFIX_MIN + 1:
+                    found.append((candidate, PREFIX_SIMILARITY))
         result = tuple(found[:FUZZY_LIMIT])
         if len(self._cache) < 100_000:
             self._cache[term] = result

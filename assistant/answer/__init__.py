@@ -1,0 +1,1 @@
+"""Answering: find the sentences that answer, compose, cite, and check every number."""

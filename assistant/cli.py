@@ -1,0 +1,235 @@
+"""The ``assistant`` command. It only translates: arguments in, domain calls, text out.
+
+Domain errors become a one-line message on stderr and a non-zero exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .errors import AssistantError, InputError, NotFoundError
+from .settings import get_settings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Answers questions only from its sources, and proves every answer.",
+)
+out = Console()
+err = Console(stderr=True)
+
+EXIT_INPUT = 2
+EXIT_NOT_FOUND = 3
+EXIT_OTHER = 1
+
+
+def fail(exc: AssistantError) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {exc.message}", highlight=False, markup=True)
+    if isinstance(exc, InputError):
+        return typer.Exit(EXIT_INPUT)
+    if isinstance(exc, NotFoundError):
+        return typer.Exit(EXIT_NOT_FOUND)
+    return typer.Exit(EXIT_OTHER)
+
+
+class RichReporter:
+    """Draws ingest stages as rich progress bars."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: int | None = None
+
+    def stage(self, name: str, total: int | None) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, completed=self.progress.tasks[self.task].total or 0)
+        self.task = self.progress.add_task(name, total=total)
+
+    def advance(self, n: int) -> None:
+        if self.task is not None:
+            self.progress.advance(self.task, n)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders; default corpus/.")] = None,
+    prune: Annotated[bool, typer.Option(help="Remove indexed documents not in PATHS.")] = False,
+) -> None:
+    """Index documents: clean, chunk, extract facts, embed; atomic and incremental."""
+    from .ingest.pipeline import ingest as run_ingest
+
+    settings = get_settings()
+    targets = paths or [settings.corpus_dir]
+    try:
+        with Progress(
+            TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=err, transient=True,
+        ) as progress:
+            report = run_ingest(targets, settings, prune=prune, reporter=RichReporter(progress))
+    except AssistantError as exc:
+        raise fail(exc) from None
+    for error in report.errors:
+        err.print(f"[red]refused[/] {error.message}", highlight=False)
+    if not report.changed:
+        out.print(f"Index is up to date: {len(report.unchanged)} document(s) unchanged, "
+                  "nothing written.")
+    else:
+        out.print(
+            f"Ingested into {settings.data_dir} (generation {report.generation}): "
+            f"{len(report.added)} added, {len(report.replaced)} replaced, "
+            f"{len(report.removed)} removed, {len(report.unchanged)} unchanged; "
+            f"{report.documents} documents, {report.chunks} chunks, {report.facts} facts; "
+            f"{report.embedded} chunks embedded in {report.embed_seconds:.1f}s "
+            f"of {report.seconds:.1f}s."
+        )
+    if report.errors:
+        raise typer.Exit(EXIT_INPUT)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    k: Annotated[int, typer.Option("--k", "-k", min=1, max=100, help="Hits to show.")] = 8,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show fused hits with each ranking's rank and score, for debugging retrieval."""
+    from .index.loaded import IndexHolder
+    from .retrieve.hybrid import retrieve
+
+    settings = get_settings()
+    try:
+        holder = IndexHolder(settings)
+        result = retrieve(holder.get(), holder.embedder, query, top_k_hits=k,
+                          candidates=settings.candidates, rrf_k=settings.rrf_k)
+    except AssistantError as exc:
+        raise fail(exc) from None
+    if as_json:
+        rows = [
+            {"chunk_id": h.chunk.chunk_id, "doc_id": h.chunk.doc_id, "start": h.chunk.start,
+             "end": h.chunk.end, "rrf": h.score, "dense_rank": h.dense_rank,
+             "dense_score": h.dense_score, "bm25_rank": h.bm25_rank, "bm25_score": h.bm25_score,
+             "text": h.chunk.text}
+            for h in result.hits
+        ]
+        print(json.dumps({"hits": rows, "timings_ms": result.timings_ms}, indent=2))
+        return
+    table = Table(title=f"fused hits for {query!r}", show_lines=True)
+    for col in ("#", "rrf", "dense", "bm25", "chunk", "text"):
+        table.add_column(col, overflow="fold")
+    for i, h in enumerate(result.hits, start=1):
+        dense = f"#{h.dense_rank} {h.dense_score:.3f}" if h.dense_rank else "-"
+        bm25 = f"#{h.bm25_rank} {h.bm25_score:.2f}" if h.bm25_rank else "-"
+        snippet = h.chunk.text if len(h.chunk.text) < 240 else h.chunk.text[:237] + "…"
+        table.add_row(str(i), f"{h.score:.4f}", dense, bm25,
+                      f"{h.chunk.chunk_id}\n[{h.chunk.start}, {h.chunk.end})", snippet)
+    out.print(table)
+    timings = ", ".join(f"{k} {v:.1f} ms" for k, v in result.timings_ms.items())
+    err.print(f"timings: {timings}")
+
+
+@app.command()
+def facts(
+    q: Annotated[str | None, typer.Argument(help="Words in the subject, attribute or text.")] = None,
+    subject: Annotated[str | None, typer.Option(help="Subject contains.")] = None,
+    attribute: Annotated[str | None, typer.Option(help="Attribute contains.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
+) -> None:
+    """List structured facts, for people checking numbers."""
+    from .index.loaded import load_index
+
+    try:
+        index = load_index(get_settings())
+    except AssistantError as exc:
+        raise fail(exc) from None
+    rows = index.catalog.query_facts(q=q, subject=subject, attribute=attribute, limit=limit)
+    table = Table(title=f"{len(rows)} fact(s)")
+    for col in ("fact", "subject", "attribute", "text", "value", "unit", "span"):
+        table.add_column(col, overflow="fold")
+    for f in rows:
+        value = f"{f.value:g}" if f.value is not None else f"{f.low:g}..{f.high:g}"
+        if f.iso:
+            value = f.iso
+        table.add_row(f.fact_id, f.subject, f.attribute, f.text, value, f.unit,
+                      f"[{f.start}, {f.end})")
+    out.print(table)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the contract object.")] = False,
+    conversation: Annotated[
+        str | None, typer.Option("--conversation", help="Continue this conversation.")
+    ] = None,
+) -> None:
+    """Answer a question from the sources, with numbered quotes and checked numbers."""
+    from .service import Assistant, answer_to_contract
+
+    try:
+        answer = Assistant(get_settings()).ask(question, conversation)
+    except AssistantError as exc:
+        raise fail(exc) from None
+    if as_json:
+        print(json.dumps(answer_to_contract(answer), ensure_ascii=False, indent=2))
+        return
+    print_answer(answer)
+
+
+def print_answer(answer) -> None:  # type: ignore[no-untyped-def]
+    """Render an answer for a person."""
+    style = "yellow" if answer.refused else "bold"
+    out.print(answer.answer, style=style, highlight=False, markup=False)
+    if answer.standalone_question and answer.standalone_question != answer.question:
+        out.print(f"(searched: {answer.standalone_question})", style="dim", markup=False)
+    for c in answer.citations:
+        out.print(f"\n[{c.id}] {c.title} ({c.doc_id}, chars {c.start}-{c.end})",
+                  style="cyan", markup=False, highlight=False)
+        out.print(f"    “{c.quote}”", markup=False, highlight=False)
+    if answer.numbers:
+        out.print()
+        table = Table(title="numbers")
+        for col in ("number", "status", "cited", "fact"):
+            table.add_column(col, overflow="fold")
+        colours = {"verified": "green", "conflict": "yellow", "unverified": "red"}
+        for n in answer.numbers:
+            table.add_row(n.text, f"[{colours.get(n.status, 'white')}]{n.status}[/]",
+                          f"[{n.citation}]" if n.citation else "-", n.note or "")
+        out.print(table)
+    if answer.refused and answer.related:
+        out.print("\nrelated passages (not an answer):", style="dim")
+        for c in answer.related:
+            out.print(f"  - {c.title}: “{c.quote[:200]}”", style="dim", markup=False)
+    out.print(f"conversation: {answer.conversation_id}", style="dim", markup=False)
+
+
+def _register_command_modules() -> None:
+    """Commands that live in their own modules register themselves on ``app``."""
+    import importlib
+
+    for name in ("cli_serve", "cli_eval", "cli_slack"):
+        try:
+            importlib.import_module(f"{__package__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{name}":
+                raise
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    _register_command_modules()
+    try:
+        app()
+    except AssistantError as exc:  # pragma: no cover - commands catch their own
+        err.print(f"error: {exc.message}")
+        sys.exit(EXIT_OTHER)
+
+
+if __name__ == "__main__":
+    main()

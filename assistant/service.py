@@ -1,0 +1,137 @@
+"""The assistant as one object the CLI, the HTTP API, bots and evals share.
+
+``Assistant.ask`` validates the question, rewrites a follow-up into a standalone question,
+retrieves, builds (or composes with an LLM, then enforces) the answer, and records the turn.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+from .answer.builder import build_answer
+from .conversations import Conversation, ConversationStore, validate_id
+from .errors import QuestionError
+from .index.layout import DataDir
+from .index.loaded import IndexHolder
+from .retrieve.followup import rewrite
+from .retrieve.hybrid import retrieve
+from .settings import Settings
+from .types import Answer
+
+
+def clean_question(question: str, max_chars: int) -> str:
+    """Trim ``question`` and check its length (1..max_chars after trimming)."""
+    if not isinstance(question, str):
+        raise QuestionError("question must be a string")
+    text = " ".join(question.split())
+    if not text:
+        raise QuestionError("question is empty; ask something, e.g. \"What is X?\"")
+    if len(text) > max_chars:
+        raise QuestionError(
+            f"question is {len(text)} characters long; the limit is {max_chars}"
+        )
+    return text
+
+
+class Assistant:
+    """Shared, thread-safe entry point for answering questions."""
+
+    def __init__(self, settings: Settings, holder: IndexHolder | None = None) -> None:
+        self.settings = settings
+        self.holder = holder or IndexHolder(settings)
+        self._conversations: ConversationStore | None = None
+
+    @property
+    def conversations(self) -> ConversationStore:
+        if self._conversations is None:
+            self._conversations = ConversationStore(DataDir(self.settings.data_dir).conversations)
+        return self._conversations
+
+    def warm(self) -> None:
+        """Load the index and the model, so the first question is as fast as the rest."""
+        self.holder.get()
+        self.holder.embedder.warm()
+
+    def answer(self, question: str) -> Answer:
+        """Answer one standalone question (no conversation)."""
+        started = time.perf_counter()
+        text = clean_question(question, self.settings.max_question_chars)
+        index = self.holder.get()
+        result = retrieve(
+            index, self.holder.embedder, text,
+            top_k_hits=self.settings.top_k, candidates=self.settings.candidates,
+            rrf_k=self.settings.rrf_k,
+        )
+        t_build = time.perf_counter()
+        answer = build_answer(index, result.hits, text)
+        timings = dict(result.timings_ms)
+        timings["build"] = (time.perf_counter() - t_build) * 1000
+        timings["total"] = (time.perf_counter() - started) * 1000
+        return replace(answer, timings_ms=timings)
+
+    def ask(self, question: str, conversation_id: str | None = None) -> Answer:
+        """Answer ``question`` within a conversation (a new one when ``conversation_id`` is None).
+
+        A follow-up is rewritten into a standalone question from the earlier turns; the answer
+        carries it as ``standalone_question`` and the turn is stored.
+        """
+        text = clean_question(question, self.settings.max_question_chars)
+        if conversation_id is None:
+            conversation_id = self.conversations.new_id()
+            turns = []
+        else:
+            turns = self.conversations.turns(validate_id(conversation_id))
+        standalone = rewrite(text, turns)
+        answer = self.answer(standalone)
+        answer = replace(answer, question=text, standalone_question=standalone,
+                         conversation_id=conversation_id)
+        self.conversations.append(conversation_id, text, standalone,
+                                  answer_to_contract(answer), cited_entities(answer))
+        return answer
+
+    def conversation(self, conversation_id: str) -> Conversation:
+        return self.conversations.get(validate_id(conversation_id))
+
+    def delete_conversation(self, conversation_id: str) -> None:
+        self.conversations.delete(validate_id(conversation_id))
+
+
+def answer_to_contract(answer: Answer) -> dict:
+    """The CONTRACT.md §1 object (plus extra fields) for an answer."""
+    return {
+        "conversation_id": answer.conversation_id,
+        "answer": answer.answer,
+        "refused": answer.refused,
+        "citations": [
+            {"id": c.id, "doc_id": c.doc_id, "title": c.title, "quote": c.quote,
+             "start": c.start, "end": c.end}
+            for c in answer.citations
+        ],
+        "numbers": [
+            {"text": n.text, "value": n.value, "low": n.low, "high": n.high, "unit": n.unit,
+             "status": n.status, "citation": n.citation, "fact_id": n.fact_id, "note": n.note}
+            for n in answer.numbers
+        ],
+        "standalone_question": answer.standalone_question or answer.question,
+        "conflict": answer.conflict,
+        "related": [
+            {"doc_id": c.doc_id, "title": c.title, "quote": c.quote, "start": c.start,
+             "end": c.end}
+            for c in answer.related
+        ],
+        "composer": answer.composer,
+        "fallback_reason": answer.fallback_reason,
+        "timings_ms": {k: round(v, 2) for k, v in answer.timings_ms.items()},
+    }
+
+
+def cited_entities(answer: Answer) -> tuple[str, ...]:
+    """Subjects the answer's citations were about (from the facts), for follow-ups."""
+    subjects: list[str] = []
+    for number in answer.numbers:
+        if number.note and " · " in number.note:
+            subject = number.note.split(" · ", 1)[0]
+            if subject and subject != "?" and subject not in subjects:
+                subjects.append(subject)
+    return tuple(subjects)

@@ -1,0 +1,118 @@
+"""The answer builder on the seed: contract invariants and each behaviour with a case that
+would fail without it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assistant.answer.numbers import check_numbers, stated_numbers
+from assistant.types import Answer, Citation, Fact
+
+pytestmark = pytest.mark.slow
+
+ANSWERABLE = [
+    ("What was global tungsten output in 2024?", ["81,000 tons"]),
+    ("What is the average grade of the North Katapar deposit?", ["0.13% - 0.15%"]),
+    ("What is the average grade of the North Katappar deposit?", ["0.13% - 0.15%"]),
+    ("What is the melting point of tungsten?", ["3410℃"]),
+    ("How many exploration permits has Kazakhstan issued since 2018?", ["2,906"]),
+    ("When did the United States stop producing tungsten?", ["2015"]),
+    ("What are the WO3 reserves of the Baku Ta deposit?", ["231,500 tons"]),
+    ("What tariff did the Trump administration add on Chinese tungsten products?", ["25%"]),
+    ("How large was the Export-Import Bank loan for the Ima mine?", ["$255 million"]),
+    ("Where is Almonty Industries headquartered?", ["Toronto"]),
+    ("What is the beneficiation recovery rate of the Baku-Tau project?", ["87.74%"]),
+    ("What share of global tungsten reserves does Kazakhstan hold?", ["20.7%"]),
+]
+UNANSWERABLE = [
+    "Who is the CEO of Almonty Industries?",
+    "What is the depth of the Ima mine?",
+    "What is the recovery rate at the North Katapar deposit?",
+    "How much gold does Peru produce?",
+    "What was tungsten output in 1850?",
+]
+
+
+def check_contract(answer: Answer, texts: dict[str, str]) -> None:
+    markers = {int(m) for m in re.findall(r"\[(\d+)\]", answer.answer)}
+    ids = {c.id for c in answer.citations}
+    assert markers == ids, (answer.answer, ids)
+    for c in answer.citations:
+        assert texts[c.doc_id][c.start : c.end] == c.quote
+    stated = stated_numbers(answer.answer)
+    assert [n.text for n in answer.numbers] == [q.text for q in stated]
+    for n in answer.numbers:
+        assert n.status in ("verified", "conflict", "unverified")
+    if answer.refused:
+        assert not answer.citations and not answer.numbers
+        assert not re.search(r"\d", answer.answer)
+
+
+@pytest.mark.parametrize(("question", "expected"), ANSWERABLE)
+def test_answers_with_verified_numbers(seed_assistant, question, expected) -> None:
+    answer = seed_assistant.answer(question)
+    texts = {d: doc.text for d, doc in seed_assistant.holder.get().documents.items()}
+    check_contract(answer, texts)
+    assert not answer.refused, answer.answer
+    for e in expected:
+        assert e in answer.answer
+    assert all(n.status == "verified" for n in answer.numbers), answer.numbers
+    if any(c.isdigit() for e in expected for c in e):
+        assert answer.numbers
+
+
+@pytest.mark.parametrize("question", UNANSWERABLE)
+def test_refuses_when_unsupported(seed_assistant, question) -> None:
+    answer = seed_assistant.answer(question)
+    check_contract(answer, {})
+    assert answer.refused, answer.answer
+
+
+def test_conflicting_values_are_each_cited_and_flagged(seed_assistant) -> None:
+    answer = seed_assistant.answer("What are the rare earth reserves of the Kuyrektykol deposit?")
+    assert answer.conflict and not answer.refused
+    assert "different figures" in answer.answer
+    statuses = {n.text: n.status for n in answer.numbers}
+    assert statuses.get("8 million tons") == "conflict"
+    assert statuses.get("282 million tons") == "conflict"
+
+
+def test_a_breakdown_is_not_a_conflict(seed_assistant) -> None:
+    answer = seed_assistant.answer("What share of US tungsten imports came from Germany?")
+    assert not answer.conflict and "14% from Germany" in answer.answer
+
+
+def test_scale_slip_never_verifies() -> None:
+    fact = Fact("d:f1", "d", "2.4 million tons", 10, 26, 0, 40, "quantity", 2_400_000.0,
+                2_400_000.0, 2_400_000.0, "t", "Mine", "output")
+    cite = Citation(1, "d", "T", "x" * 40, 0, 40)
+    good = check_numbers("Output was 2.4 million tons [1].", [cite], {1: [fact]})
+    bad = check_numbers("Output was 2.4 tons [1].", [cite], {1: [fact]})
+    wrong_unit = check_numbers("Output was 2.4 million dollars [1].", [cite], {1: [fact]})
+    assert [n.status for n in good] == ["verified"]
+    assert [n.status for n in bad] == ["unverified"]
+    assert [n.status for n in wrong_unit] == ["unverified"]
+
+
+def test_citation_markers_are_not_numbers() -> None:
+    assert stated_numbers("It grew [1] and [12].") == []
+
+
+WORDS = ["tungsten", "reserves", "Kazakhstan", "grade", "mine", "who", "what", "how", "much",
+         "when", "Katapar", "zzqx", "2024", "tons", "loan", "the", "of", "?", "%", "$5"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=10))
+def test_random_questions_keep_the_contract(seed_assistant, words) -> None:
+    question = " ".join(words)
+    texts = {d: doc.text for d, doc in seed_assistant.holder.get().documents.items()}
+    first = seed_assistant.answer(question)
+    check_contract(first, texts)
+    again = seed_assistant.answer(question)
+    assert (again.answer, again.citations, again.numbers) == (
+        first.answer, first.citations, first.numbers)
