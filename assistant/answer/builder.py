@@ -294,7 +294,8 @@ def build_answer(index: Index, hits: Sequence[Hit], question: str) -> Answer:
                           candidates)
         missing = _question_words(question, best.missing) or list(best.missing)
         if missing:
-            return refuse(question, f"no passage says anything about {_join(missing[:3])} here",
+            return refuse(question, f"no passage covers {_join(missing[:3])} together with the rest "
+                          "of the question",
                           candidates)
         return refuse(question, "no passage covers what was asked", candidates)
 

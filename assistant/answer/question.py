@@ -39,9 +39,14 @@ FRAMING = frozenset(
     year date month day amount number value figure share percentage percent proportion
     fraction""".split()
 )
+_SLOT = r"((?:[\w\-’']+\s+){0,2}?[\w\-’']+)"
 _ATTRIBUTE_SLOTS = (
-    re.compile(r"\b(?:the|its|their|his|her|an?)\s+((?:[\w\-’']+\s+){0,2}?[\w\-’']+)\s+"
-               r"(?:of|for|at|in|on)\b", re.I),
+    # "the average grade of X", "its recovery rate for X": a noun phrase before of/for
+    re.compile(r"\b(?:the|its|their|his|her|an?)\s+" + _SLOT + r"\s+(?:of|for)\b", re.I),
+    # "what is the recovery rate at X": after a copula, before at/in/on
+    re.compile(r"\b(?:is|are|was|were)\s+(?:the|its|their)\s+" + _SLOT + r"\s+(?:at|in|on)\b",
+               re.I),
+    # "X's headquarters"
     re.compile(r"[’']s\s+((?:[\w\-]+\s+){0,1}[\w\-]+)\s*(?:\?|$|\b(?:in|at|as|on)\b)", re.I),
 )
 _CAPITALISED = re.compile(r"\b[A-Z][\w\-’']*(?:[\s\-][A-Z][\w\-’']*)*")
