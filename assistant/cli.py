@@ -12,7 +12,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from .errors import AssistantError, InputError, NotFoundError
@@ -45,7 +52,7 @@ class RichReporter:
 
     def __init__(self, progress: Progress) -> None:
         self.progress = progress
-        self.task: int | None = None
+        self.task: TaskID | None = None
 
     def stage(self, name: str, total: int | None) -> None:
         if self.task is not None:
@@ -59,7 +66,9 @@ class RichReporter:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders; default corpus/.")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders; default corpus/.")
+    ] = None,
     prune: Annotated[bool, typer.Option(help="Remove indexed documents not in PATHS.")] = False,
 ) -> None:
     """Index documents: clean, chunk, extract facts, embed; atomic and incremental."""
@@ -69,8 +78,12 @@ def ingest(
     targets = paths or [settings.corpus_dir]
     try:
         with Progress(
-            TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=err, transient=True,
+            TextColumn("{task.description:>10}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
         ) as progress:
             report = run_ingest(targets, settings, prune=prune, reporter=RichReporter(progress))
     except AssistantError as exc:
@@ -78,8 +91,9 @@ def ingest(
     for error in report.errors:
         err.print(f"[red]refused[/] {error.message}", highlight=False)
     if not report.changed:
-        out.print(f"Index is up to date: {len(report.unchanged)} document(s) unchanged, "
-                  "nothing written.")
+        out.print(
+            f"Index is up to date: {len(report.unchanged)} document(s) unchanged, nothing written."
+        )
     else:
         out.print(
             f"Ingested into {settings.data_dir} (generation {report.generation}): "
@@ -106,16 +120,30 @@ def search(
     settings = get_settings()
     try:
         holder = IndexHolder(settings)
-        result = retrieve(holder.get(), holder.embedder, query, top_k_hits=k,
-                          candidates=settings.candidates, rrf_k=settings.rrf_k)
+        result = retrieve(
+            holder.get(),
+            holder.embedder,
+            query,
+            top_k_hits=k,
+            candidates=settings.candidates,
+            rrf_k=settings.rrf_k,
+        )
     except AssistantError as exc:
         raise fail(exc) from None
     if as_json:
         rows = [
-            {"chunk_id": h.chunk.chunk_id, "doc_id": h.chunk.doc_id, "start": h.chunk.start,
-             "end": h.chunk.end, "rrf": h.score, "dense_rank": h.dense_rank,
-             "dense_score": h.dense_score, "bm25_rank": h.bm25_rank, "bm25_score": h.bm25_score,
-             "text": h.chunk.text}
+            {
+                "chunk_id": h.chunk.chunk_id,
+                "doc_id": h.chunk.doc_id,
+                "start": h.chunk.start,
+                "end": h.chunk.end,
+                "rrf": h.score,
+                "dense_rank": h.dense_rank,
+                "dense_score": h.dense_score,
+                "bm25_rank": h.bm25_rank,
+                "bm25_score": h.bm25_score,
+                "text": h.chunk.text,
+            }
             for h in result.hits
         ]
         print(json.dumps({"hits": rows, "timings_ms": result.timings_ms}, indent=2))
@@ -127,8 +155,14 @@ def search(
         dense = f"#{h.dense_rank} {h.dense_score:.3f}" if h.dense_rank else "-"
         bm25 = f"#{h.bm25_rank} {h.bm25_score:.2f}" if h.bm25_rank else "-"
         snippet = h.chunk.text if len(h.chunk.text) < 240 else h.chunk.text[:237] + "…"
-        table.add_row(str(i), f"{h.score:.4f}", dense, bm25,
-                      f"{h.chunk.chunk_id}\n[{h.chunk.start}, {h.chunk.end})", snippet)
+        table.add_row(
+            str(i),
+            f"{h.score:.4f}",
+            dense,
+            bm25,
+            f"{h.chunk.chunk_id}\n[{h.chunk.start}, {h.chunk.end})",
+            snippet,
+        )
     out.print(table)
     timings = ", ".join(f"{k} {v:.1f} ms" for k, v in result.timings_ms.items())
     err.print(f"timings: {timings}")
@@ -136,7 +170,9 @@ def search(
 
 @app.command()
 def facts(
-    q: Annotated[str | None, typer.Argument(help="Words in the subject, attribute or text.")] = None,
+    q: Annotated[
+        str | None, typer.Argument(help="Words in the subject, attribute or text.")
+    ] = None,
     subject: Annotated[str | None, typer.Option(help="Subject contains.")] = None,
     attribute: Annotated[str | None, typer.Option(help="Attribute contains.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
@@ -156,8 +192,9 @@ def facts(
         value = f"{f.value:g}" if f.value is not None else f"{f.low:g}..{f.high:g}"
         if f.iso:
             value = f.iso
-        table.add_row(f.fact_id, f.subject, f.attribute, f.text, value, f.unit,
-                      f"[{f.start}, {f.end})")
+        table.add_row(
+            f.fact_id, f.subject, f.attribute, f.text, value, f.unit, f"[{f.start}, {f.end})"
+        )
     out.print(table)
 
 
@@ -189,8 +226,12 @@ def print_answer(answer) -> None:  # type: ignore[no-untyped-def]
     if answer.standalone_question and answer.standalone_question != answer.question:
         out.print(f"(searched: {answer.standalone_question})", style="dim", markup=False)
     for c in answer.citations:
-        out.print(f"\n[{c.id}] {c.title} ({c.doc_id}, chars {c.start}-{c.end})",
-                  style="cyan", markup=False, highlight=False)
+        out.print(
+            f"\n[{c.id}] {c.title} ({c.doc_id}, chars {c.start}-{c.end})",
+            style="cyan",
+            markup=False,
+            highlight=False,
+        )
         out.print(f"    “{c.quote}”", markup=False, highlight=False)
     if answer.numbers:
         out.print()
@@ -199,8 +240,12 @@ def print_answer(answer) -> None:  # type: ignore[no-untyped-def]
             table.add_column(col, overflow="fold")
         colours = {"verified": "green", "conflict": "yellow", "unverified": "red"}
         for n in answer.numbers:
-            table.add_row(n.text, f"[{colours.get(n.status, 'white')}]{n.status}[/]",
-                          f"[{n.citation}]" if n.citation else "-", n.note or "")
+            table.add_row(
+                n.text,
+                f"[{colours.get(n.status, 'white')}]{n.status}[/]",
+                f"[{n.citation}]" if n.citation else "-",
+                n.note or "",
+            )
         out.print(table)
     if answer.refused and answer.related:
         out.print("\nrelated passages (not an answer):", style="dim")

@@ -74,34 +74,52 @@ class ConversationStore:
         with self._lock:
             rows = self._db.execute(
                 "SELECT n, question, standalone, answer_json, entities, created FROM turns "
-                "WHERE conversation_id = ? ORDER BY n", (conversation_id,)
+                "WHERE conversation_id = ? ORDER BY n",
+                (conversation_id,),
             ).fetchall()
         return [Turn(n, q, s, json.loads(a), tuple(json.loads(e)), c) for n, q, s, a, e, c in rows]
 
     def exists(self, conversation_id: str) -> bool:
         with self._lock:
-            return self._db.execute(
-                "SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)
-            ).fetchone() is not None
+            return (
+                self._db.execute(
+                    "SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)
+                ).fetchone()
+                is not None
+            )
 
-    def append(self, conversation_id: str, question: str, standalone: str, answer: dict,
-               entities: tuple[str, ...]) -> None:
+    def append(
+        self,
+        conversation_id: str,
+        question: str,
+        standalone: str,
+        answer: dict,
+        entities: tuple[str, ...],
+    ) -> None:
         now = time.time()
         with self._lock, self._db:
             self._db.execute(
                 "INSERT OR IGNORE INTO conversations VALUES (?, ?, ?, ?)",
                 (conversation_id, now, now, question[:120]),
             )
-            self._db.execute("UPDATE conversations SET updated = ? WHERE id = ?",
-                             (now, conversation_id))
+            self._db.execute(
+                "UPDATE conversations SET updated = ? WHERE id = ?", (now, conversation_id)
+            )
             n = self._db.execute(
                 "SELECT COALESCE(MAX(n), 0) + 1 FROM turns WHERE conversation_id = ?",
                 (conversation_id,),
             ).fetchone()[0]
             self._db.execute(
                 "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (conversation_id, n, question, standalone, json.dumps(answer),
-                 json.dumps(list(entities)), now),
+                (
+                    conversation_id,
+                    n,
+                    question,
+                    standalone,
+                    json.dumps(answer),
+                    json.dumps(list(entities)),
+                    now,
+                ),
             )
 
     def get(self, conversation_id: str) -> Conversation:
@@ -118,7 +136,8 @@ class ConversationStore:
         with self._lock:
             rows = self._db.execute(
                 "SELECT id, title, created, updated FROM conversations ORDER BY updated DESC "
-                "LIMIT ?", (limit,)
+                "LIMIT ?",
+                (limit,),
             ).fetchall()
         return [Conversation(r[0], r[1], r[2], r[3], ()) for r in rows]
 

@@ -1,14 +1,14 @@
 """Domain errors. Only ``api/`` maps them to HTTP statuses, only the CLI to exit codes.
 
-    AssistantError
-    ├── InputError              bad input from a person or client (400)
-    │   ├── UnsupportedFileError    a file type we cannot read
-    │   ├── UnreadableFileError     a file we could not decode or parse
-    │   └── QuestionError           an empty or oversized question
-    ├── NotFoundError           unknown document, conversation, ... (404)
-    ├── IndexNotReadyError      no index has been built yet (503)
-    ├── ConfigError             a setting that cannot work (500)
-    └── UpstreamError           an LLM endpoint or Chroma server failed (502)
+AssistantError
+├── InputError              bad input from a person or client (400)
+│   ├── UnsupportedFileError    a file type we cannot read
+│   ├── UnreadableFileError     a file we could not decode or parse
+│   └── QuestionError           an empty or oversized question
+├── NotFoundError           unknown document, conversation, ... (404)
+├── IndexNotReadyError      no index has been built yet (503)
+├── ConfigError             a setting that cannot work (500)
+└── UpstreamError           an LLM endpoint or Chroma server failed (502)
 """
 
 from __future__ import annotations

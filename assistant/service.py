@@ -26,11 +26,9 @@ def clean_question(question: str, max_chars: int) -> str:
         raise QuestionError("question must be a string")
     text = " ".join(question.split())
     if not text:
-        raise QuestionError("question is empty; ask something, e.g. \"What is X?\"")
+        raise QuestionError('question is empty; ask something, e.g. "What is X?"')
     if len(text) > max_chars:
-        raise QuestionError(
-            f"question is {len(text)} characters long; the limit is {max_chars}"
-        )
+        raise QuestionError(f"question is {len(text)} characters long; the limit is {max_chars}")
     return text
 
 
@@ -59,8 +57,11 @@ class Assistant:
         text = clean_question(question, self.settings.max_question_chars)
         index = self.holder.get()
         result = retrieve(
-            index, self.holder.embedder, text,
-            top_k_hits=self.settings.top_k, candidates=self.settings.candidates,
+            index,
+            self.holder.embedder,
+            text,
+            top_k_hits=self.settings.top_k,
+            candidates=self.settings.candidates,
             rrf_k=self.settings.rrf_k,
         )
         t_build = time.perf_counter()
@@ -84,10 +85,12 @@ class Assistant:
             turns = self.conversations.turns(validate_id(conversation_id))
         standalone = rewrite(text, turns)
         answer = self.answer(standalone)
-        answer = replace(answer, question=text, standalone_question=standalone,
-                         conversation_id=conversation_id)
-        self.conversations.append(conversation_id, text, standalone,
-                                  answer_to_contract(answer), cited_entities(answer))
+        answer = replace(
+            answer, question=text, standalone_question=standalone, conversation_id=conversation_id
+        )
+        self.conversations.append(
+            conversation_id, text, standalone, answer_to_contract(answer), cited_entities(answer)
+        )
         return answer
 
     def conversation(self, conversation_id: str) -> Conversation:
@@ -104,20 +107,34 @@ def answer_to_contract(answer: Answer) -> dict:
         "answer": answer.answer,
         "refused": answer.refused,
         "citations": [
-            {"id": c.id, "doc_id": c.doc_id, "title": c.title, "quote": c.quote,
-             "start": c.start, "end": c.end}
+            {
+                "id": c.id,
+                "doc_id": c.doc_id,
+                "title": c.title,
+                "quote": c.quote,
+                "start": c.start,
+                "end": c.end,
+            }
             for c in answer.citations
         ],
         "numbers": [
-            {"text": n.text, "value": n.value, "low": n.low, "high": n.high, "unit": n.unit,
-             "status": n.status, "citation": n.citation, "fact_id": n.fact_id, "note": n.note}
+            {
+                "text": n.text,
+                "value": n.value,
+                "low": n.low,
+                "high": n.high,
+                "unit": n.unit,
+                "status": n.status,
+                "citation": n.citation,
+                "fact_id": n.fact_id,
+                "note": n.note,
+            }
             for n in answer.numbers
         ],
         "standalone_question": answer.standalone_question or answer.question,
         "conflict": answer.conflict,
         "related": [
-            {"doc_id": c.doc_id, "title": c.title, "quote": c.quote, "start": c.start,
-             "end": c.end}
+            {"doc_id": c.doc_id, "title": c.title, "quote": c.quote, "start": c.start, "end": c.end}
             for c in answer.related
         ],
         "composer": answer.composer,

@@ -18,7 +18,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=REPO_ROOT / "index", description="All built state lives here.")
     corpus_dir: Path = Field(default=REPO_ROOT / "corpus", description="Default ingest source.")
-    chroma_url: str | None = Field(default=None, description="Chroma server URL; embedded if unset.")
+    chroma_url: str | None = Field(
+        default=None, description="Chroma server URL; embedded if unset."
+    )
     collection_prefix: str = Field(default="assistant", description="Chroma collection prefix.")
 
     # Retrieval

@@ -87,8 +87,22 @@ def test_a_breakdown_is_not_a_conflict(seed_assistant) -> None:
 
 
 def test_scale_slip_never_verifies() -> None:
-    fact = Fact("d:f1", "d", "2.4 million tons", 10, 26, 0, 40, "quantity", 2_400_000.0,
-                2_400_000.0, 2_400_000.0, "t", "Mine", "output")
+    fact = Fact(
+        "d:f1",
+        "d",
+        "2.4 million tons",
+        10,
+        26,
+        0,
+        40,
+        "quantity",
+        2_400_000.0,
+        2_400_000.0,
+        2_400_000.0,
+        "t",
+        "Mine",
+        "output",
+    )
     cite = Citation(1, "d", "T", "x" * 40, 0, 40)
     good = check_numbers("Output was 2.4 million tons [1].", [cite], {1: [fact]})
     bad = check_numbers("Output was 2.4 tons [1].", [cite], {1: [fact]})
@@ -102,11 +116,33 @@ def test_citation_markers_are_not_numbers() -> None:
     assert stated_numbers("It grew [1] and [12].") == []
 
 
-WORDS = ["tungsten", "reserves", "Kazakhstan", "grade", "mine", "who", "what", "how", "much",
-         "when", "Katapar", "zzqx", "2024", "tons", "loan", "the", "of", "?", "%", "$5"]
+WORDS = [
+    "tungsten",
+    "reserves",
+    "Kazakhstan",
+    "grade",
+    "mine",
+    "who",
+    "what",
+    "how",
+    "much",
+    "when",
+    "Katapar",
+    "zzqx",
+    "2024",
+    "tons",
+    "loan",
+    "the",
+    "of",
+    "?",
+    "%",
+    "$5",
+]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=10))
 def test_random_questions_keep_the_contract(seed_assistant, words) -> None:
     question = " ".join(words)
@@ -115,4 +151,7 @@ def test_random_questions_keep_the_contract(seed_assistant, words) -> None:
     check_contract(first, texts)
     again = seed_assistant.answer(question)
     assert (again.answer, again.citations, again.numbers) == (
-        first.answer, first.citations, first.numbers)
+        first.answer,
+        first.citations,
+        first.numbers,
+    )

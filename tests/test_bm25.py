@@ -26,13 +26,20 @@ WORDS = [f"w{i}" for i in range(60)]
 def random_corpus(rng: random.Random, n_docs: int) -> list[list[str]]:
     # Zipf-ish: low word ids are common, so some idfs go negative and hit rank-bm25's floor.
     return [
-        [WORDS[min(int(rng.paretovariate(1.2)) - 1, len(WORDS) - 1)] for _ in range(rng.randint(1, 30))]
+        [
+            WORDS[min(int(rng.paretovariate(1.2)) - 1, len(WORDS) - 1)]
+            for _ in range(rng.randint(1, 30))
+        ]
         for _ in range(n_docs)
     ]
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.integers(0, 10_000), st.integers(2, 120), st.lists(st.sampled_from(WORDS + ["zz"]), min_size=1, max_size=6))
+@given(
+    st.integers(0, 10_000),
+    st.integers(2, 120),
+    st.lists(st.sampled_from(WORDS + ["zz"]), min_size=1, max_size=6),
+)
 def test_candidate_scores_equal_rank_bm25(seed: int, n_docs: int, query: list[str]) -> None:
     corpus = random_corpus(random.Random(seed), n_docs)
     okapi = BM25Okapi(corpus)
@@ -47,7 +54,11 @@ def test_candidate_scores_equal_rank_bm25(seed: int, n_docs: int, query: list[st
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.integers(0, 10_000), st.lists(st.sampled_from(WORDS), min_size=1, max_size=5), st.integers(1, 20))
+@given(
+    st.integers(0, 10_000),
+    st.lists(st.sampled_from(WORDS), min_size=1, max_size=5),
+    st.integers(1, 20),
+)
 def test_top_k_equals_full_scoring(seed: int, query: list[str], k: int) -> None:
     corpus = random_corpus(random.Random(seed), 200)
     okapi = BM25Okapi(corpus)

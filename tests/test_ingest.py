@@ -150,7 +150,9 @@ def test_a_killed_ingest_leaves_the_old_index_serving(tmp_path, embedder) -> Non
     before = data.current()
     # Enough new text that embedding takes a while, so the kill lands mid-ingest.
     for i in range(60):
-        sentences = " ".join(f"Plant {i}-{j} shipped {j * 7 + i} crates of widgets." for j in range(40))
+        sentences = " ".join(
+            f"Plant {i}-{j} shipped {j * 7 + i} crates of widgets." for j in range(40)
+        )
         (corpus / f"bulk-{i:03d}.txt").write_text(sentences + "\n")
     proc = subprocess.Popen(
         [sys.executable, "-c", KILL_SCRIPT, str(corpus), str(settings.data_dir)],

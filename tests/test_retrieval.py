@@ -32,7 +32,10 @@ QUESTIONS = [
     ("What is the average grade of the North Katappar deposit?", "0.13% - 0.15%"),
     # hyphen variants
     ("What are the reserves of the Baku Ta tungsten deposit?", "231,500 tons"),
-    ("When did the Bakutau mine start production?", "officially started production in November 2024"),
+    (
+        "When did the Bakutau mine start production?",
+        "officially started production in November 2024",
+    ),
     ("How much ore will the Baku-Tau mine process in 2025?", "3.3 million tons"),
     ("What is the beneficiation recovery rate of the Chinese project?", "87.74%"),
     ("How much did the Chinese companies invest in 2021?", "$260 million"),

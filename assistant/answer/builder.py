@@ -24,8 +24,9 @@ from ..types import Answer, Citation, Document, Fact, Hit, NumberCheck, Sentence
 from .numbers import check_numbers
 from .question import QuestionInfo, analyse
 
-NUMERIC_KINDS = frozenset({"quantity", "currency", "percent", "temperature", "count", "year",
-                           "date", "number"})
+NUMERIC_KINDS = frozenset(
+    {"quantity", "currency", "percent", "temperature", "count", "year", "date", "number"}
+)
 MIN_COVERAGE = 0.6  # share of the question's term weight a supporting passage must cover
 RARE_ZIPF = 3.0  # words rarer than this in general English must be found (names, terms of art)
 CONFLICT_RELEVANCE = 0.8  # a disagreeing value must come from a passage at least this relevant
@@ -89,7 +90,11 @@ def _question_words(question: str, terms: Sequence[str]) -> list[str]:
     """The question's own words behind BM25 terms, for a refusal message."""
     words = []
     for word in re.findall(r"[\w’'\-]+", question):
-        if set(tokenize(word)) & set(terms) and word not in words and not any(c.isdigit() for c in word):
+        if (
+            set(tokenize(word)) & set(terms)
+            and word not in words
+            and not any(c.isdigit() for c in word)
+        ):
             words.append(word)
     return words
 
@@ -114,27 +119,43 @@ def _candidates(index: Index, hits: Sequence[Hit], terms: _Terms) -> list[Candid
             seen.add((doc.doc_id, sentence.ordinal))
             own = terms.found(token_cache[i])
             first = i
-            while first > 0 and i - first < CONTEXT and "\n" not in doc.text[
-                    sentences[first - 1].end : sentences[first].start]:
+            while (
+                first > 0
+                and i - first < CONTEXT
+                and "\n" not in doc.text[sentences[first - 1].end : sentences[first].start]
+            ):
                 first -= 1  # earlier sentences of the same paragraph
             context = terms.found(title_tokens.union(*token_cache[first:i]))
-            coverage = sum(
-                terms.weight[t] * (1.0 if t in own else 0.6 if t in context else 0.0)
-                for t in terms.weight
-            ) / total
+            coverage = (
+                sum(
+                    terms.weight[t] * (1.0 if t in own else 0.6 if t in context else 0.0)
+                    for t in terms.weight
+                )
+                / total
+            )
             inside = tuple(
-                f for f in facts
-                if f.start is not None and sentence.start <= f.start and f.end is not None
+                f
+                for f in facts
+                if f.start is not None
+                and sentence.start <= f.start
+                and f.end is not None
                 and f.end <= sentence.end
             )
             score = coverage + 0.12 / rank
             if _satisfies(info, sentence, inside, own):
                 score += 0.25
-            out.append(Candidate(
-                sentence=sentence, doc=doc, hit_rank=rank, coverage=coverage,
-                missing=tuple(t for t in terms.weight if t not in own and t not in context),
-                in_sentence=frozenset(own), facts=inside, score=score,
-            ))
+            out.append(
+                Candidate(
+                    sentence=sentence,
+                    doc=doc,
+                    hit_rank=rank,
+                    coverage=coverage,
+                    missing=tuple(t for t in terms.weight if t not in own and t not in context),
+                    in_sentence=frozenset(own),
+                    facts=inside,
+                    score=score,
+                )
+            )
     out.sort(key=lambda c: (-c.score, c.hit_rank, c.sentence.ordinal))
     return out
 
@@ -165,7 +186,9 @@ def _has_new_name(info: QuestionInfo, sentence: Sentence) -> bool:
     return False
 
 
-def _satisfies(info: QuestionInfo, sentence: Sentence, facts: Sequence[Fact], own: set[str]) -> bool:
+def _satisfies(
+    info: QuestionInfo, sentence: Sentence, facts: Sequence[Fact], own: set[str]
+) -> bool:
     """Does the sentence hold the kind of answer asked for?"""
     if not info.wants:
         return True
@@ -278,7 +301,8 @@ def build_answer(index: Index, hits: Sequence[Hit], question: str) -> Answer:
         return refuse(question, "no passage supports an answer")
 
     supported = [
-        c for c in candidates
+        c
+        for c in candidates
         if c.coverage >= MIN_COVERAGE
         and not any(terms.essential(t) for t in c.missing)
         and info.attribute <= c.in_sentence
@@ -288,24 +312,33 @@ def build_answer(index: Index, hits: Sequence[Hit], question: str) -> Answer:
     if not fitting:
         best = candidates[0]
         if supported and info.wants:
-            what = "a date" if info.wants & {"date", "year"} and not info.wants & {"quantity"} \
-                else "a figure" if info.numeric else "a name"
-            return refuse(question, f"the passages about this do not give {what} for it",
-                          candidates)
+            what = (
+                "a date"
+                if info.wants & {"date", "year"} and not info.wants & {"quantity"}
+                else "a figure"
+                if info.numeric
+                else "a name"
+            )
+            return refuse(
+                question, f"the passages about this do not give {what} for it", candidates
+            )
         missing = _question_words(question, best.missing) or list(best.missing)
         if missing:
-            return refuse(question, f"no passage covers {_join(missing[:3])} together with the rest "
-                          "of the question",
-                          candidates)
+            return refuse(
+                question,
+                f"no passage covers {_join(missing[:3])} together with the rest of the question",
+                candidates,
+            )
         return refuse(question, "no passage covers what was asked", candidates)
 
     best = fitting[0]
     if not info.wants and info.attribute:
         # "What are the X of Y?": when the best passage states X as a number, answer with it.
         kinds = {
-            f.kind for f in best.facts
-            if f.kind not in ("year", "date") and terms.found(set(tokenize(f.attribute)))
-            & info.attribute
+            f.kind
+            for f in best.facts
+            if f.kind not in ("year", "date")
+            and terms.found(set(tokenize(f.attribute))) & info.attribute
         }
         if kinds:
             info = replace(info, wants=frozenset(kinds))
@@ -319,13 +352,20 @@ def _citation(n: int, c: Candidate) -> Citation:
     return Citation(n, c.doc.doc_id, c.doc.title, c.sentence.text, c.sentence.start, c.sentence.end)
 
 
-def _finish(question: str, text: str, cited: list[Candidate], conflicting: set[str],
-            conflict: bool) -> Answer:
+def _finish(
+    question: str, text: str, cited: list[Candidate], conflicting: set[str], conflict: bool
+) -> Answer:
     citations = [_citation(i, c) for i, c in enumerate(cited, start=1)]
     facts = {i: c.facts for i, c in enumerate(cited, start=1)}
     numbers: list[NumberCheck] = check_numbers(text, citations, facts, conflicting)
-    return Answer(question=question, answer=text, refused=False, citations=tuple(citations),
-                  numbers=tuple(numbers), conflict=conflict)
+    return Answer(
+        question=question,
+        answer=text,
+        refused=False,
+        citations=tuple(citations),
+        numbers=tuple(numbers),
+        conflict=conflict,
+    )
 
 
 def _textual_answer(question: str, info: QuestionInfo, terms: _Terms, best: Candidate) -> Answer:
@@ -364,8 +404,14 @@ def _same_measure(a: Fact, b: Fact) -> bool:
     return bool(ta & tb) and not (tb - ta - QUALIFIERS and ta - tb - QUALIFIERS)
 
 
-def _numeric_answer(question: str, info: QuestionInfo, terms: _Terms, best: Candidate,
-                    fitting: Sequence[Candidate], candidates: Sequence[Candidate]) -> Answer:
+def _numeric_answer(
+    question: str,
+    info: QuestionInfo,
+    terms: _Terms,
+    best: Candidate,
+    fitting: Sequence[Candidate],
+    candidates: Sequence[Candidate],
+) -> Answer:
     facts = _fitting_facts(info, best.facts)
     chosen = max(facts, key=lambda f: (_fact_score(terms, f, best.sentence), -(f.start or 0)))
     # Other values for the same thing: same unit and kind, overlapping attribute, from a passage
@@ -373,12 +419,17 @@ def _numeric_answer(question: str, info: QuestionInfo, terms: _Terms, best: Cand
     rivals: list[tuple[Candidate, Fact]] = []
     for cand in [best, *fitting[1:], *(c for c in candidates if c not in fitting)]:
         neighbour = cand.doc.doc_id == best.doc.doc_id and (
-            0 <= cand.sentence.ordinal - best.sentence.ordinal <= 1)
+            0 <= cand.sentence.ordinal - best.sentence.ordinal <= 1
+        )
         if cand.coverage < CONFLICT_RELEVANCE * best.coverage and not neighbour:
             continue
         for fact in _fitting_facts(info, cand.facts):
-            if fact.fact_id == chosen.fact_id or fact.unit != chosen.unit \
-                    or fact.kind != chosen.kind or same_quantity(fact, chosen):
+            if (
+                fact.fact_id == chosen.fact_id
+                or fact.unit != chosen.unit
+                or fact.kind != chosen.kind
+                or same_quantity(fact, chosen)
+            ):
                 continue
             if fact.kind in ("year", "date"):
                 continue  # different dates are usually different events, not a disagreement
@@ -397,12 +448,15 @@ def _numeric_answer(question: str, info: QuestionInfo, terms: _Terms, best: Cand
             n = next(i for i, c in enumerate(cited) if c.sentence == cand.sentence)
             spans.setdefault(n, []).append((fact.start or 0, fact.end or 0))
         parts = [f"{_excerpt(c.sentence, spans[i])} [{i + 1}]" for i, c in enumerate(cited)]
-        values = [f"{chosen.text} [1]"] + [
-            f"{fact.text} [{next(i for i, c in enumerate(cited) if c.sentence == cand.sentence) + 1}]"
-            for cand, fact in shown
-        ]
-        text = ("The sources give different figures: " + " versus ".join(values) + ". "
-                + "; ".join(parts) + ".")
+        marker = {c.sentence: i + 1 for i, c in enumerate(cited)}
+        values = [f"{chosen.text} [1]"] + [f"{f.text} [{marker[c.sentence]}]" for c, f in shown]
+        text = (
+            "The sources give different figures: "
+            + " versus ".join(values)
+            + ". "
+            + "; ".join(parts)
+            + "."
+        )
         conflicting = {chosen.fact_id} | {f.fact_id for _, f in shown}
         return _finish(question, text, cited, conflicting, True)
     keep = [(chosen.start or 0, chosen.end or 0)] + _name_spans(info, best.sentence, terms)

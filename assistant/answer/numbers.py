@@ -68,13 +68,24 @@ def check_numbers(
             if match:
                 break
         if match is None:
-            checks.append(NumberCheck(q.text, q.value, q.unit, "unverified", preferred,
-                                      q.low, q.high, None, "no fact in a cited passage has this "
-                                      "value and unit"))
+            checks.append(
+                NumberCheck(
+                    q.text,
+                    q.value,
+                    q.unit,
+                    "unverified",
+                    preferred,
+                    q.low,
+                    q.high,
+                    None,
+                    "no fact in a cited passage has this value and unit",
+                )
+            )
             continue
         cid, fact = match
         status = "conflict" if fact.fact_id in conflicting else "verified"
         note = f"{fact.subject or '?'} · {fact.attribute or '?'} = {fact.text}"
-        checks.append(NumberCheck(q.text, q.value, q.unit, status, cid, q.low, q.high,
-                                  fact.fact_id, note))
+        checks.append(
+            NumberCheck(q.text, q.value, q.unit, status, cid, q.low, q.high, fact.fact_id, note)
+        )
     return checks

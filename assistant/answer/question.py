@@ -16,18 +16,29 @@ _WANTS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
     (re.compile(p, re.I), frozenset(k.split()))
     for p, k in (
         (r"\b(what|which) (year|month|date|day)\b|\bwhen\b|\bsince when\b", "date year"),
-        (r"\b(what|which) (share|percentage|percent|proportion|fraction|rate|grade|ratio)\b"
-         r"|\bhow much of\b|\bwhat per ?cent\b|\bby how much did\b.*\b(rise|fall|grow|increase|"
-         r"decrease|drop|decline)", "percent"),
-        (r"\bhow (much|big|large|high|low|hot|heavy|deep|long|far|fast|expensive)\b"
-         r"|\bwhat (amount|value|volume|quantity|size|price|cost|sum|level|temperature)\b",
-         "quantity currency percent temperature count"),
+        (
+            r"\b(what|which) (share|percentage|percent|proportion|fraction|rate|grade|ratio)\b"
+            r"|\bhow much of\b|\bwhat per ?cent\b|\bby how much did\b.*\b(rise|fall|grow|increase|"
+            r"decrease|drop|decline)",
+            "percent",
+        ),
+        (
+            r"\bhow (much|big|large|high|low|hot|heavy|deep|long|far|fast|expensive)\b"
+            r"|\bwhat (amount|value|volume|quantity|size|price|cost|sum|level|temperature)\b",
+            "quantity currency percent temperature count",
+        ),
         (r"\bhow many\b|\bnumber of\b", "count quantity"),
-        (r"\b(who|whom|whose)\b|\bwhich (company|companies|firm|bank|organi[sz]ation|"
-         r"enterprise|group|agency|institution|person|official|government|fund|"
-         r"exchange|miner|producer|partner|body)\b", "org"),
-        (r"\bwhere\b|\bwhich (country|countries|region|province|state|city|place|area|"
-         r"location|district|oblast)\b|\bin what (country|region|province|place)\b", "place"),
+        (
+            r"\b(who|whom|whose)\b|\bwhich (company|companies|firm|bank|organi[sz]ation|"
+            r"enterprise|group|agency|institution|person|official|government|fund|"
+            r"exchange|miner|producer|partner|body)\b",
+            "org",
+        ),
+        (
+            r"\bwhere\b|\bwhich (country|countries|region|province|state|city|place|area|"
+            r"location|district|oblast)\b|\bin what (country|region|province|place)\b",
+            "place",
+        ),
     )
 )
 # Words that frame a question rather than name what it is about.
@@ -44,8 +55,9 @@ _ATTRIBUTE_SLOTS = (
     # "the average grade of X", "its recovery rate for X": a noun phrase before of/for
     re.compile(r"\b(?:the|its|their|his|her|an?)\s+" + _SLOT + r"\s+(?:of|for)\b", re.I),
     # "what is the recovery rate at X": after a copula, before at/in/on
-    re.compile(r"\b(?:is|are|was|were)\s+(?:the|its|their)\s+" + _SLOT + r"\s+(?:at|in|on)\b",
-               re.I),
+    re.compile(
+        r"\b(?:is|are|was|were)\s+(?:the|its|their)\s+" + _SLOT + r"\s+(?:at|in|on)\b", re.I
+    ),
     # "X's headquarters"
     re.compile(r"[’']s\s+((?:[\w\-]+\s+){0,1}[\w\-]+)\s*(?:\?|$|\b(?:in|at|as|on)\b)", re.I),
 )
@@ -63,8 +75,10 @@ class QuestionInfo:
 
     @property
     def numeric(self) -> bool:
-        return bool(self.wants & {"date", "year", "percent", "quantity", "currency", "count",
-                                   "temperature", "number"})
+        return bool(
+            self.wants
+            & {"date", "year", "percent", "quantity", "currency", "count", "temperature", "number"}
+        )
 
 
 @lru_cache(maxsize=4096)
@@ -75,10 +89,12 @@ def analyse(question: str) -> QuestionInfo:
         if pattern.search(question):
             wants = kinds
             break
-    if re.search(r"\b(money|invest|investment|loan|funding|fund|cost|price|worth|"
-                 r"valuation|dollars?|billion|million|deal)\b", question, re.I) and (
-        "quantity" in wants or "count" in wants
-    ):
+    if re.search(
+        r"\b(money|invest|investment|loan|funding|fund|cost|price|worth|"
+        r"valuation|dollars?|billion|million|deal)\b",
+        question,
+        re.I,
+    ) and ("quantity" in wants or "count" in wants):
         wants = wants | {"currency"}
     framing = {t for w in FRAMING for t in tokenize(w)} | FRAMING
     terms = tuple(dict.fromkeys(t for t in tokenize(question) if t not in framing))

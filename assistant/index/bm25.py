@@ -187,9 +187,13 @@ class FuzzyVocabulary:
             # Shared stems ("china"/"chinese", "produce"/"production") by a long common prefix.
             shared = max(PREFIX_MIN, len(term) - 3)
             for candidate in self._by_prefix.get(term[:PREFIX_MIN], ()):
-                if candidate != term and all(candidate != m for m, _ in found) and \
-                        candidate[:min(shared, len(candidate) - 1)] == term[:min(shared, len(candidate) - 1)] \
-                        and len(candidate) >= PREFIX_MIN + 1:
+                if (
+                    candidate != term
+                    and all(candidate != m for m, _ in found)
+                    and candidate[: min(shared, len(candidate) - 1)]
+                    == term[: min(shared, len(candidate) - 1)]
+                    and len(candidate) >= PREFIX_MIN + 1
+                ):
                     found.append((candidate, PREFIX_SIMILARITY))
         result = tuple(found[:FUZZY_LIMIT])
         if len(self._cache) < 100_000:

@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 _FACT_COLUMNS = (
-    "fact_id, doc_id, text, start, \"end\", sentence_start, sentence_end, kind, value, low, high, "
+    'fact_id, doc_id, text, start, "end", sentence_start, sentence_end, kind, value, low, high, '
     "unit, subject, attribute, provenance, iso"
 )
 
@@ -81,26 +81,62 @@ class Catalog:
         with self._lock, self._db:
             self._db.execute(
                 "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (doc.doc_id, doc.title, doc.text, doc.content_hash, doc.path, doc.source,
-                 doc.published, doc.url),
+                (
+                    doc.doc_id,
+                    doc.title,
+                    doc.text,
+                    doc.content_hash,
+                    doc.path,
+                    doc.source,
+                    doc.published,
+                    doc.url,
+                ),
             )
             self._db.executemany(
                 "INSERT INTO sentences VALUES (?, ?, ?, ?)",
                 [(s.doc_id, s.ordinal, s.start, s.end) for s in sentences],
             )
             self._db.executemany(
-                "INSERT INTO chunks (chunk_id, doc_id, ordinal, start, \"end\", first_sentence, "
+                'INSERT INTO chunks (chunk_id, doc_id, ordinal, start, "end", first_sentence, '
                 "last_sentence, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(c.chunk_id, c.doc_id, c.ordinal, c.start, c.end, c.first_sentence,
-                  c.last_sentence, c.text) for c in chunks],
+                [
+                    (
+                        c.chunk_id,
+                        c.doc_id,
+                        c.ordinal,
+                        c.start,
+                        c.end,
+                        c.first_sentence,
+                        c.last_sentence,
+                        c.text,
+                    )
+                    for c in chunks
+                ],
             )
         self.add_facts(facts)
 
     def add_facts(self, facts: Iterable[Fact]) -> None:
         rows = [
-            (f.fact_id, f.doc_id, f.text, f.start, f.end, f.sentence_start, f.sentence_end,
-             f.kind, f.value, f.low, f.high, f.unit, f.subject, f.attribute, f.provenance, f.iso,
-             _key(f.subject), _key(f.attribute))
+            (
+                f.fact_id,
+                f.doc_id,
+                f.text,
+                f.start,
+                f.end,
+                f.sentence_start,
+                f.sentence_end,
+                f.kind,
+                f.value,
+                f.low,
+                f.high,
+                f.unit,
+                f.subject,
+                f.attribute,
+                f.provenance,
+                f.iso,
+                _key(f.subject),
+                _key(f.attribute),
+            )
             for f in facts
         ]
         with self._lock, self._db:
@@ -132,9 +168,9 @@ class Catalog:
                             "WHERE doc_id IN (SELECT doc_id FROM keep)"
                         )
                     self._db.execute(
-                        "INSERT INTO chunks (chunk_id, doc_id, ordinal, start, \"end\", "
+                        'INSERT INTO chunks (chunk_id, doc_id, ordinal, start, "end", '
                         "first_sentence, last_sentence, text) SELECT chunk_id, doc_id, ordinal, "
-                        "start, \"end\", first_sentence, last_sentence, text FROM old.chunks "
+                        'start, "end", first_sentence, last_sentence, text FROM old.chunks '
                         "WHERE doc_id IN (SELECT doc_id FROM keep) ORDER BY idx"
                     )
                     self._db.execute(
@@ -161,13 +197,19 @@ class Catalog:
 
     def document_hashes(self) -> dict[str, tuple[str, str | None]]:
         """doc_id -> (content hash, source path)."""
-        return {d: (h, p) for d, h, p in self._rows("SELECT doc_id, content_hash, path FROM documents")}
+        return {
+            d: (h, p) for d, h, p in self._rows("SELECT doc_id, content_hash, path FROM documents")
+        }
 
     def documents(self) -> list[Document]:
         """Every document, without loading texts twice (text included)."""
-        return [Document(*row) for row in self._rows(
-            "SELECT doc_id, title, text, content_hash, path, source, published, url "
-            "FROM documents ORDER BY doc_id")]
+        return [
+            Document(*row)
+            for row in self._rows(
+                "SELECT doc_id, title, text, content_hash, path, source, published, url "
+                "FROM documents ORDER BY doc_id"
+            )
+        ]
 
     def document_texts(self) -> dict[str, str]:
         return dict(self._rows("SELECT doc_id, text FROM documents"))
@@ -175,14 +217,20 @@ class Catalog:
     def document(self, doc_id: str) -> Document | None:
         rows = self._rows(
             "SELECT doc_id, title, text, content_hash, path, source, published, url "
-            "FROM documents WHERE doc_id = ?", (doc_id,))
+            "FROM documents WHERE doc_id = ?",
+            (doc_id,),
+        )
         return Document(*rows[0]) if rows else None
 
     def chunks(self) -> list[Chunk]:
         """All chunks in index order (BM25 document ``i`` is ``chunks()[i]``)."""
-        return [Chunk(*row) for row in self._rows(
-            "SELECT chunk_id, doc_id, ordinal, start, \"end\", text, first_sentence, "
-            "last_sentence FROM chunks ORDER BY idx")]
+        return [
+            Chunk(*row)
+            for row in self._rows(
+                'SELECT chunk_id, doc_id, ordinal, start, "end", text, first_sentence, '
+                "last_sentence FROM chunks ORDER BY idx"
+            )
+        ]
 
     def iter_chunk_texts(self) -> Iterator[str]:
         for (text,) in self._rows("SELECT text FROM chunks ORDER BY idx"):
@@ -193,15 +241,22 @@ class Catalog:
         return [
             Sentence(doc_id, o, s, e, text[s:e])
             for o, s, e in self._rows(
-                "SELECT ordinal, start, \"end\" FROM sentences WHERE doc_id = ? AND ordinal "
-                "BETWEEN ? AND ? ORDER BY ordinal", (doc_id, first, last))
+                'SELECT ordinal, start, "end" FROM sentences WHERE doc_id = ? AND ordinal '
+                "BETWEEN ? AND ? ORDER BY ordinal",
+                (doc_id, first, last),
+            )
         ]
 
     def facts_between(self, doc_id: str, start: int, end: int) -> list[Fact]:
         """Facts whose literal lies inside ``[start, end)`` of a document."""
-        return [Fact(*row) for row in self._rows(
-            f"SELECT {_FACT_COLUMNS} FROM facts WHERE doc_id = ? AND start >= ? AND \"end\" <= ? "
-            "ORDER BY start", (doc_id, start, end))]
+        return [
+            Fact(*row)
+            for row in self._rows(
+                f'SELECT {_FACT_COLUMNS} FROM facts WHERE doc_id = ? AND start >= ? AND "end" <= ? '
+                "ORDER BY start",
+                (doc_id, start, end),
+            )
+        ]
 
     def query_facts(
         self,
@@ -232,8 +287,12 @@ class Catalog:
             args.append(f"%{_key(attribute)}%")
         if value is not None:
             where.append("low <= ? AND high >= ?")
-            args.extend([value * (1 + 1e-9) if value >= 0 else value * (1 - 1e-9),
-                         value * (1 - 1e-9) if value >= 0 else value * (1 + 1e-9)])
+            args.extend(
+                [
+                    value * (1 + 1e-9) if value >= 0 else value * (1 - 1e-9),
+                    value * (1 - 1e-9) if value >= 0 else value * (1 + 1e-9),
+                ]
+            )
         if unit:
             where.append("unit = ?")
             args.append(unit)
@@ -251,8 +310,10 @@ class Catalog:
         return [Fact(*row) for row in self._rows(sql, args)]
 
     def all_facts(self) -> list[Fact]:
-        return [Fact(*row) for row in self._rows(
-            f"SELECT {_FACT_COLUMNS} FROM facts ORDER BY doc_id, start")]
+        return [
+            Fact(*row)
+            for row in self._rows(f"SELECT {_FACT_COLUMNS} FROM facts ORDER BY doc_id, start")
+        ]
 
     def counts(self) -> dict[str, int]:
         return {

@@ -87,7 +87,7 @@ class DataDir:
             return []
         names = sorted((p.name for p in self.generations.iterdir() if p.is_dir()), reverse=True)
         others = [n for n in names if n != current]
-        return others[max(0, keep - 1):]
+        return others[max(0, keep - 1) :]
 
     def remove(self, name: str) -> None:
         shutil.rmtree(self.generations / name, ignore_errors=True)

@@ -212,12 +212,22 @@ def ingest(
         for path, meta in files:
             doc_id = str(meta.get("doc_id") or make_doc_id(path))
             if not _DOC_ID_RE.match(doc_id):
-                errors.append(FileError(str(path), f"invalid doc_id {doc_id!r} in {MANIFEST}; "
-                                        "use lower-case letters, digits, '.', '_' and '-'"))
+                errors.append(
+                    FileError(
+                        str(path),
+                        f"invalid doc_id {doc_id!r} in {MANIFEST}; "
+                        "use lower-case letters, digits, '.', '_' and '-'",
+                    )
+                )
                 continue
             if doc_id in sources:
-                errors.append(FileError(str(path), f"doc_id {doc_id!r} is already used by "
-                                        f"{sources[doc_id].path}; rename one of the files"))
+                errors.append(
+                    FileError(
+                        str(path),
+                        f"doc_id {doc_id!r} is already used by "
+                        f"{sources[doc_id].path}; rename one of the files",
+                    )
+                )
                 continue
             try:
                 raw = path.read_bytes()
@@ -227,7 +237,9 @@ def ingest(
             sources[doc_id] = _Source(path, doc_id, meta, _hash(raw, meta), raw)
 
         current = data.current()
-        old_catalog = Catalog(data.path(current) / "catalog.sqlite", readonly=True) if current else None
+        old_catalog = (
+            Catalog(data.path(current) / "catalog.sqlite", readonly=True) if current else None
+        )
         old = old_catalog.document_hashes() if old_catalog else {}
         old_curated = old_catalog.get_meta("curated_hash") if old_catalog else None
         if old_catalog:
@@ -248,8 +260,12 @@ def ingest(
                 errors.append(FileError(str(source.path), exc.message))
             reporter.advance(1)
 
-        if not processed and not removed and curated_hash == (old_curated or curated_hash) \
-                and current is not None:
+        if (
+            not processed
+            and not removed
+            and curated_hash == (old_curated or curated_hash)
+            and current is not None
+        ):
             return IngestReport(
                 generation=None,
                 unchanged=tuple(sorted(unchanged + kept_old)),
@@ -257,8 +273,9 @@ def ingest(
                 seconds=time.perf_counter() - started,
             )
         if current is None and not processed:
-            return IngestReport(generation=None, errors=tuple(errors),
-                                seconds=time.perf_counter() - started)
+            return IngestReport(
+                generation=None, errors=tuple(errors), seconds=time.perf_counter() - started
+            )
 
         for stale in data.stale(keep=2):
             data.remove(stale)
@@ -348,6 +365,6 @@ def _drop_stale_collections(settings: Settings, data: DataDir) -> None:
     client = dense._client
     for col in client.list_collections():
         name = col if isinstance(col, str) else col.name
-        if name.startswith(prefix) and name[len(prefix):] not in live:
+        if name.startswith(prefix) and name[len(prefix) :] not in live:
             if name != collection_name(settings.collection_prefix, data.current() or ""):
                 client.delete_collection(name)

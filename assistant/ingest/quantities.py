@@ -667,12 +667,20 @@ def parse_quantity(text: str) -> Quantity | None:
 
 
 class _Measured(Protocol):
-    kind: str
-    value: float | None
-    low: float
-    high: float
-    unit: str
-    iso: str | None
+    """A Quantity or a Fact (frozen dataclasses: read-only members)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def value(self) -> float | None: ...
+    @property
+    def low(self) -> float: ...
+    @property
+    def high(self) -> float: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def iso(self) -> str | None: ...
 
 
 _UNITLESS = frozenset({"count", "number"})
