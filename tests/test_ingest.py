@@ -175,3 +175,5 @@ def test_a_killed_ingest_leaves_the_old_index_serving(tmp_path, embedder) -> Non
     report = ingest([corpus], settings, embedder=embedder)
     assert report.changed and len(report.added) == 60
     assert data.current() != before
+    # the interrupted generation's leftovers were removed; what remains is complete
+    assert all((p / "COMPLETE").exists() for p in data.generations.iterdir())

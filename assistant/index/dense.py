@@ -91,6 +91,16 @@ class DenseStore:
         distances = result["distances"][0]
         return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
 
+    def drop_others(self, prefix: str, keep: set[str]) -> list[str]:
+        """Drop collections named ``prefix…`` that are not in ``keep``; return their names."""
+        dropped = []
+        for col in self._client.list_collections():
+            name = col if isinstance(col, str) else col.name
+            if name.startswith(prefix) and name not in keep:
+                self._client.delete_collection(name)
+                dropped.append(name)
+        return dropped
+
     def drop(self) -> None:
         try:
             self._client.delete_collection(self.name)

@@ -68,6 +68,7 @@ class DataDir:
 
     def commit(self, name: str) -> None:
         """Point readers at generation ``name``: write, fsync, then rename over CURRENT."""
+        (self.generations / name / "COMPLETE").touch()
         tmp = self.root / f"CURRENT.{os.getpid()}.tmp"
         with open(tmp, "w", encoding="utf-8") as fh:
             fh.write(name + "\n")
@@ -81,13 +82,16 @@ class DataDir:
             os.close(dir_fd)
 
     def stale(self, keep: int = 2) -> list[str]:
-        """Generations to remove: all but the current one and the ``keep - 1`` newest others."""
+        """Generations to remove: leftovers of interrupted ingests, and complete ones beyond
+        the current one and the ``keep - 1`` newest others (kept for readers still on them)."""
         current = self.current()
         if not self.generations.is_dir():
             return []
         names = sorted((p.name for p in self.generations.iterdir() if p.is_dir()), reverse=True)
         others = [n for n in names if n != current]
-        return others[max(0, keep - 1) :]
+        complete = [n for n in others if (self.generations / n / "COMPLETE").exists()]
+        leftovers = [n for n in others if n not in complete]
+        return leftovers + complete[max(0, keep - 1) :]
 
     def remove(self, name: str) -> None:
         shutil.rmtree(self.generations / name, ignore_errors=True)

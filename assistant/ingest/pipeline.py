@@ -359,12 +359,11 @@ def _drop_stale_collections(settings: Settings, data: DataDir) -> None:
     """On a Chroma server, drop collections of generations no longer kept on disk."""
     from ..index.loaded import collection_name
 
-    live = {p.name for p in data.generations.iterdir() if p.is_dir()}
-    prefix = settings.collection_prefix + "-"
-    dense = dense_store(settings, data.path(data.current() or ""), data.current() or "")
-    client = dense._client
-    for col in client.list_collections():
-        name = col if isinstance(col, str) else col.name
-        if name.startswith(prefix) and name[len(prefix) :] not in live:
-            if name != collection_name(settings.collection_prefix, data.current() or ""):
-                client.delete_collection(name)
+    current = data.current() or ""
+    live = {
+        collection_name(settings.collection_prefix, p.name)
+        for p in data.generations.iterdir()
+        if p.is_dir()
+    }
+    store = dense_store(settings, data.path(current), current)
+    store.drop_others(settings.collection_prefix + "-", live)
