@@ -1,0 +1,229 @@
+"""The FastAPI application: ``create_app`` builds one; nothing is loaded at import time.
+
+Start-up loads the model and the index once, in a thread (``Assistant.warm``), so ``/healthz``
+answers at once and ``/readyz`` turns ready when warming is done. Route handlers are plain
+``def``s: they run in the threadpool, sharing one thread-safe ``Assistant``.
+
+Every error leaves in the contract's shape ``{"error": {"code", "message"}}``: domain errors by
+their class, HTTP errors (401, 404, 405, 413, 422, …) by status, anything unexpected as 500
+with no traceback (that goes to the log).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..errors import (
+    AssistantError,
+    ConfigError,
+    IndexNotReadyError,
+    InputError,
+    NotFoundError,
+    UnsupportedFileError,
+    UpstreamError,
+)
+from ..service import Assistant
+from ..settings import Settings, get_settings
+from .deps import ApiError, Readiness
+from .library import Library, LibraryConflict
+from .metrics import Metrics, MetricsMiddleware
+from .routes import ask, chat, conversations, documents, facts, health
+from .routes.chat import ChatSessions
+from .security import BodyLimitMiddleware, ContractCORSMiddleware, require_reader
+
+log = logging.getLogger("assistant.api")
+
+DESCRIPTION = """\
+Answers questions only from its sources: every `[n]` in an answer is a quote at exact offsets
+into `GET /v1/documents/{doc_id}/text`, and every number is checked against structured facts.
+
+**Keys.** With `ASSISTANT_API_KEYS` set, every `/v1` route needs `Authorization: Bearer KEY` or
+`X-API-Key: KEY` (401 otherwise). With no keys set, read routes are open and write routes
+(`POST`/`DELETE /v1/documents`) are refused with 403. `ASSISTANT_ALLOW_ANONYMOUS_WRITES=true`
+(development only) opens the write routes without a key. `/healthz`, `/readyz`, `/metrics` and
+these docs are always open.
+
+**Errors** are always `{"error": {"code": "…", "message": "…"}}`.
+"""
+
+# Domain error class -> HTTP status; the most specific class wins (checked in order).
+STATUS_BY_ERROR: tuple[tuple[type[AssistantError], int], ...] = (
+    (UnsupportedFileError, 415),
+    (InputError, 400),
+    (NotFoundError, 404),
+    (LibraryConflict, 409),
+    (IndexNotReadyError, 503),
+    (UpstreamError, 502),
+    (ConfigError, 500),
+)
+
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large",
+               415: "unsupported_media_type", 429: "too_many_requests"}
+
+
+def error_response(status: int, code: str, message: str,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status,
+                        headers=headers)
+
+
+def status_for(exc: AssistantError) -> int:
+    for cls, status in STATUS_BY_ERROR:
+        if isinstance(exc, cls):
+            return status
+    return 500
+
+
+async def _on_assistant_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AssistantError)
+    return error_response(status_for(exc), exc.code, exc.message)
+
+
+async def _on_api_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+
+async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    path = request.url.path[:200]
+    if status == 404:
+        message = f"no route {request.method} {path}; the API is described at /docs"
+    elif status == 405:
+        message = f"{request.method} is not allowed on {path}; see /docs"
+    else:
+        message = str(exc.detail)
+    return error_response(status, _HTTP_CODES.get(status, f"http_{status}"), message,
+                          dict(exc.headers) if exc.headers else None)
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(p) for p in error.get("loc", ()))
+        problems.append(f"{where}: {error.get('msg', 'invalid')}" if where else
+                        str(error.get("msg", "invalid")))
+    message = "; ".join(problems) or "the request does not match the schema"
+    return error_response(422, "invalid_request", message + " (see /docs for the schema)")
+
+
+class CatchAllMiddleware:
+    """Unexpected exceptions become a 500 in the error shape, logged with their traceback.
+
+    Starlette's own handler for ``Exception`` re-raises after responding, and uvicorn then
+    drops the connection; this answers cleanly and keeps the connection usable. An exception
+    after the response started (a stream) is re-raised: the connection must close.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception:
+            log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            response = error_response(
+                500, "internal_error", "unexpected server error; the details are in the server log"
+            )
+            await response(scope, receive, send)
+
+
+def _warm(assistant: Assistant, readiness: Readiness) -> None:
+    """Load the index, then the model. No index (or an unreachable Chroma server) is not fatal:
+    /readyz checks the index again on every call, and an upload may create one."""
+    try:
+        assistant.conversations  # noqa: B018 - open the store once, before requests race to
+        try:
+            assistant.warm()
+        except AssistantError as exc:
+            log.warning("index not loaded: %s", exc.message)
+            assistant.holder.embedder.warm()
+        readiness.model_warm = True
+    except Exception as exc:  # reported by /readyz; the process stays up for /healthz
+        log.exception("start-up failed")
+        readiness.failure = f"start-up failed: {exc.__class__.__name__}: {exc}"
+
+
+def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
+    """Build the HTTP app.
+
+    Args:
+        settings: defaults to ``assistant.settings`` or the process's ``get_settings()``.
+        assistant: the shared Assistant; built from ``settings`` when omitted.
+
+    Returns:
+        The app; the model and index load in its lifespan, not here.
+    """
+    if settings is None:
+        settings = assistant.settings if assistant is not None else get_settings()
+    if assistant is None:
+        assistant = Assistant(settings)
+    readiness = Readiness()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        threading.Thread(target=_warm, args=(assistant, readiness), name="assistant-warm",
+                         daemon=True).start()
+        yield
+
+    app = FastAPI(
+        title="assistant",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        exception_handlers={
+            AssistantError: _on_assistant_error,
+            ApiError: _on_api_error,
+            StarletteHTTPException: _on_http_error,
+            RequestValidationError: _on_validation_error,
+        },
+    )
+    app.state.settings = settings
+    app.state.assistant = assistant
+    app.state.readiness = readiness
+    app.state.metrics = metrics = Metrics()
+    app.state.library = Library(settings, assistant.holder)
+    app.state.chat_sessions = ChatSessions()
+
+    app.include_router(health.router)
+    for module in (ask, chat, conversations, documents, facts):
+        app.include_router(module.router, dependencies=[Depends(require_reader)])
+    app.include_router(documents.write_router)  # its own check: require_writer
+
+    # Added innermost first: CORS sees the request before the body limit, metrics see all.
+    app.add_middleware(CatchAllMiddleware)
+    app.add_middleware(BodyLimitMiddleware, max_body=settings.max_body_bytes,
+                       max_upload=settings.max_upload_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            ContractCORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type"],
+        )
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app

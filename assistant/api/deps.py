@@ -1,0 +1,85 @@
+"""What routes are given through ``Depends``: the app's settings, the shared Assistant, …
+
+Everything lives on ``app.state`` (set by ``create_app``), so a test builds an app with its own
+``Settings`` and ``Assistant`` instead of patching modules.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from ..errors import InputError
+from ..service import Assistant
+from ..settings import Settings
+from .library import Library
+from .metrics import Metrics
+
+DOC_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
+
+
+class ApiError(Exception):
+    """An HTTP-only error (401, 403, 413, 415, …) rendered in the contract's error shape."""
+
+    def __init__(self, status: int, code: str, message: str,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+
+
+@dataclass
+class Readiness:
+    """Start-up progress: the model loads in a thread so /healthz answers at once."""
+
+    model_warm: bool = False
+    failure: str | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_assistant(request: Request) -> Assistant:
+    return request.app.state.assistant
+
+
+def get_metrics(request: Request) -> Metrics:
+    return request.app.state.metrics
+
+
+def get_library(request: Request) -> Library:
+    return request.app.state.library
+
+
+def get_readiness(request: Request) -> Readiness:
+    return request.app.state.readiness
+
+
+def valid_doc_id(doc_id: str) -> str:
+    """``doc_id`` if it is a well-formed document id (no path tricks), else InputError (400)."""
+    if not DOC_ID_RE.match(doc_id):
+        raise InputError(
+            f"invalid document id {doc_id[:140]!r}: use 1-128 lower-case letters, digits, "
+            "'.', '_' or '-', starting with a letter or digit (see GET /v1/documents)"
+        )
+    return doc_id
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+AssistantDep = Annotated[Assistant, Depends(get_assistant)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+LibraryDep = Annotated[Library, Depends(get_library)]
+ReadinessDep = Annotated[Readiness, Depends(get_readiness)]
+
+DocIdPath = Annotated[str, Path(description="A document id, as listed by GET /v1/documents.",
+                                examples=["kazakhstan-tungsten-2025-11-21"])]
+ConversationIdPath = Annotated[str, Path(description="A conversation id returned by POST /v1/ask.",
+                                         examples=["c_9f2a61b0c4d7e813"])]

@@ -1,0 +1,93 @@
+"""Prometheus metrics, one ``CollectorRegistry`` per app (so tests' apps don't collide).
+
+    assistant_http_requests_total{method, route, status}       route = the path template
+    assistant_http_request_duration_seconds{method, route}     histogram, to the last body byte
+    assistant_answers_total{outcome}                           verified|conflict|refused|unverified
+"""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client.exposition import generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..types import Answer
+
+OUTCOMES = ("verified", "conflict", "refused", "unverified")
+UNMATCHED = "<unmatched>"  # one label for every unknown path, so scanners can't add series
+_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+def answer_outcome(answer: Answer) -> str:
+    """Classify an answer: refused, else conflict, else unverified if any number is, else
+    verified."""
+    if answer.refused:
+        return "refused"
+    statuses = {n.status for n in answer.numbers}
+    if answer.conflict or "conflict" in statuses:
+        return "conflict"
+    if "unverified" in statuses:
+        return "unverified"
+    return "verified"
+
+
+class Metrics:
+    """The app's collectors and their registry."""
+
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "assistant_http_requests", "HTTP requests by route template and status.",
+            ["method", "route", "status"], registry=self.registry,
+        )
+        self.latency = Histogram(
+            "assistant_http_request_duration_seconds",
+            "HTTP request latency by route template, until the last body byte is sent.",
+            ["method", "route"], buckets=_BUCKETS, registry=self.registry,
+        )
+        self.answers = Counter(
+            "assistant_answers", "Answers given, by outcome.", ["outcome"],
+            registry=self.registry,
+        )
+        for outcome in OUTCOMES:
+            self.answers.labels(outcome)
+
+    def observe_answer(self, answer: Answer) -> None:
+        self.answers.labels(answer_outcome(answer)).inc()
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class MetricsMiddleware:
+    """Counts and times every HTTP request by the route template it matched."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or UNMATCHED
+            method = scope.get("method", "GET")
+            self.metrics.requests.labels(method, template, str(status)).inc()
+            self.metrics.latency.labels(method, template).observe(time.perf_counter() - started)

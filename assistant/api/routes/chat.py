@@ -1,0 +1,189 @@
+"""POST /v1/chat/completions: OpenAI-compatible, so any OpenAI client or chat UI can ask.
+
+The messages list is the conversation: the last user message is the question and the earlier
+user messages are earlier turns, so follow-ups are rewritten the way ``/v1/ask`` rewrites them.
+System and assistant messages are ignored: they are not sources. A conversation made for a
+message list is remembered by its user messages, so the next request (the same list plus one
+exchange) continues it instead of replaying every turn; the extension field ``conversation_id``
+continues a given conversation directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.concurrency import run_in_threadpool
+
+from ...errors import InputError
+from ...service import Assistant, answer_to_contract, clean_question
+from ...types import Answer
+from ..deps import AssistantDep, MetricsDep
+from ..models import (
+    AskResponse,
+    ChatChoice,
+    ChatCompletion,
+    ChatRequest,
+    ChatResponseMessage,
+    ChatUsage,
+    error_responses,
+)
+from .ask import ask_checked, check_conversation, error_payload, pieces
+
+router = APIRouter(tags=["chat"])
+
+_STREAM_EXAMPLE = (
+    'data: {"id": "chatcmpl-3b1f", "object": "chat.completion.chunk", "created": 1763712000, '
+    '"model": "assistant", "choices": [{"index": 0, "delta": {"role": "assistant", '
+    '"content": ""}, "finish_reason": null}]}\n\n'
+    'data: {"id": "chatcmpl-3b1f", "object": "chat.completion.chunk", …, "choices": [{"index": '
+    '0, "delta": {"content": "In 2024, global tungsten production "}, "finish_reason": null}]}'
+    '\n\n'
+    'data: {"id": "chatcmpl-3b1f", "object": "chat.completion.chunk", …, "choices": [{"index": '
+    '0, "delta": {}, "finish_reason": "stop"}], "citations": […], "numbers": […]}\n\n'
+    "data: [DONE]\n\n"
+)
+
+
+class ChatSessions:
+    """Which conversation a list of user messages was asked in (bounded, per process).
+
+    A hit is trusted only if the conversation's stored turns are exactly those questions, so a
+    branch in the message history (an edited message) replays into a fresh conversation.
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self._map: OrderedDict[str, str] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(questions: list[str]) -> str:
+        return hashlib.sha256(json.dumps(questions).encode()).hexdigest()
+
+    def find(self, assistant: Assistant, questions: list[str]) -> str | None:
+        with self._lock:
+            found = self._map.get(self._key(questions))
+        if found is None:
+            return None
+        turns = assistant.conversations.turns(found)
+        return found if [t.question for t in turns] == questions else None
+
+    def remember(self, questions: list[str], conversation_id: str) -> None:
+        with self._lock:
+            self._map[self._key(questions)] = conversation_id
+            self._map.move_to_end(self._key(questions))
+            while len(self._map) > self._size:
+                self._map.popitem(last=False)
+
+
+def get_sessions(request: Request) -> ChatSessions:
+    return request.app.state.chat_sessions
+
+
+def user_questions(body: ChatRequest, max_chars: int) -> list[str]:
+    """The user messages' texts, cleaned; the last one is the question."""
+    questions = [
+        clean_question(m.text(), max_chars)
+        for m in body.messages
+        if m.role == "user" and m.text().strip()
+    ]
+    if not questions:
+        raise InputError("messages has no user message with text; the last user message is the "
+                         "question")
+    return questions
+
+
+def answer_chat(assistant: Assistant, sessions: ChatSessions, body: ChatRequest,
+                questions: list[str]) -> Answer:
+    """Answer the last question in the conversation the earlier user messages make."""
+    *earlier, question = questions
+    if body.conversation_id is not None:
+        return ask_checked(assistant, question, body.conversation_id)
+    conversation_id = sessions.find(assistant, earlier) if earlier else None
+    if earlier and conversation_id is None:
+        for turn in earlier:  # replay the earlier turns into a new conversation
+            conversation_id = assistant.ask(turn, conversation_id).conversation_id
+    answer = assistant.ask(question, conversation_id)
+    if answer.conversation_id:
+        sessions.remember(questions, answer.conversation_id)
+    return answer
+
+
+def _usage(body: ChatRequest, answer: str) -> ChatUsage:
+    prompt = sum(len(m.text().split()) for m in body.messages)
+    completion = len(answer.split())
+    return ChatUsage(prompt_tokens=prompt, completion_tokens=completion,
+                     total_tokens=prompt + completion)
+
+
+@router.post(
+    "/v1/chat/completions",
+    response_model=ChatCompletion,
+    responses={
+        200: {"description": "A chat.completion, or with `stream: true` chat.completion.chunk "
+                             "events ending with `data: [DONE]`.",
+              "content": {"text/event-stream": {"example": _STREAM_EXAMPLE}}},
+        **error_responses(400, 401, 404, 413, 502, 503),
+    },
+)
+def chat_completions(
+    body: ChatRequest,
+    assistant: AssistantDep,
+    sessions: Annotated[ChatSessions, Depends(get_sessions)],
+    metrics: MetricsDep,
+) -> ChatCompletion | EventSourceResponse:
+    """OpenAI-compatible chat: answers the last user message; citations in an extra field."""
+    questions = user_questions(body, assistant.settings.max_question_chars)
+    completion_id = "chatcmpl-" + secrets.token_hex(12)
+    created = int(time.time())
+    if not body.stream:
+        answer = answer_chat(assistant, sessions, body, questions)
+        metrics.observe_answer(answer)
+        contract = AskResponse.from_contract(answer_to_contract(answer))
+        return ChatCompletion(
+            id=completion_id, created=created, model=body.model,
+            choices=[ChatChoice(message=ChatResponseMessage(content=contract.answer))],
+            usage=_usage(body, contract.answer), citations=contract.citations,
+            numbers=contract.numbers, refused=contract.refused,
+            conversation_id=contract.conversation_id,
+        )
+
+    check_conversation(assistant, body.conversation_id)
+    assistant.holder.get()
+
+    def chunk(delta: dict, finish: str | None = None, **extra: object) -> ServerSentEvent:
+        obj = {"id": completion_id, "object": "chat.completion.chunk", "created": created,
+               "model": body.model,
+               "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+        return ServerSentEvent(json.dumps(obj, ensure_ascii=False))
+
+    async def events() -> AsyncIterator[ServerSentEvent]:
+        try:
+            answer = await run_in_threadpool(answer_chat, assistant, sessions, body, questions)
+            metrics.observe_answer(answer)
+            contract = AskResponse.from_contract(answer_to_contract(answer)).model_dump(
+                mode="json"
+            )
+        except Exception as exc:  # headers are sent: the error travels as a data event
+            yield ServerSentEvent(json.dumps(error_payload(exc)))
+            return
+        yield chunk({"role": "assistant", "content": ""})
+        for piece in pieces(contract["answer"]):
+            yield chunk({"content": piece})
+        yield chunk(
+            {}, "stop", citations=contract["citations"], numbers=contract["numbers"],
+            refused=contract["refused"], conversation_id=contract["conversation_id"],
+            usage=_usage(body, contract["answer"]).model_dump(),
+        )
+        yield ServerSentEvent("[DONE]")
+
+    return EventSourceResponse(events(), sep="\n")

@@ -1,0 +1,57 @@
+"""Conversations: list recent ones, read one with its turns, delete one."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from ..deps import AssistantDep, ConversationIdPath
+from ..models import (
+    AskResponse,
+    ConversationDetail,
+    ConversationList,
+    ConversationSummary,
+    TurnOut,
+    error_responses,
+)
+
+router = APIRouter(tags=["conversations"])
+
+
+@router.get("/v1/conversations", response_model=ConversationList,
+            responses=error_responses(401))
+def list_conversations(
+    assistant: AssistantDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> ConversationList:
+    """List the most recently updated conversations, newest first."""
+    return ConversationList(conversations=[
+        ConversationSummary(id=c.id, title=c.title, created=c.created, updated=c.updated)
+        for c in assistant.conversations.list(limit)
+    ])
+
+
+@router.get("/v1/conversations/{conversation_id}", response_model=ConversationDetail,
+            responses=error_responses(400, 401, 404))
+def get_conversation(conversation_id: ConversationIdPath,
+                     assistant: AssistantDep) -> ConversationDetail:
+    """One conversation with every turn: the question, what was searched, and the answer."""
+    c = assistant.conversation(conversation_id)
+    return ConversationDetail(
+        id=c.id, title=c.title, created=c.created, updated=c.updated,
+        turns=[
+            TurnOut(n=t.n, question=t.question, standalone_question=t.standalone,
+                    answer=AskResponse.from_contract(t.answer), created=t.created)
+            for t in c.turns
+        ],
+    )
+
+
+@router.delete("/v1/conversations/{conversation_id}", status_code=204,
+               responses=error_responses(400, 401, 404))
+def delete_conversation(conversation_id: ConversationIdPath,
+                        assistant: AssistantDep) -> Response:
+    """Delete a conversation and its turns."""
+    assistant.delete_conversation(conversation_id)
+    return Response(status_code=204)

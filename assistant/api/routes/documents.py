@@ -1,0 +1,140 @@
+"""The documents: list, metadata, the exact text citations point into, upload and delete."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
+from fastapi.responses import PlainTextResponse
+
+from ...errors import AssistantError, NotFoundError
+from ...index.loaded import Index
+from ...ingest.pipeline import IngestReport
+from ...types import Document
+from ..deps import (
+    ApiError,
+    AssistantDep,
+    DocIdPath,
+    LibraryDep,
+    SettingsDep,
+    valid_doc_id,
+)
+from ..models import (
+    DocumentDetail,
+    DocumentList,
+    DocumentSummary,
+    IngestResult,
+    error_responses,
+)
+from ..security import require_writer
+
+router = APIRouter(tags=["documents"])
+write_router = APIRouter(tags=["documents"], dependencies=[Depends(require_writer)])
+
+
+def _document(index: Index, doc_id: str) -> Document:
+    document = index.documents.get(valid_doc_id(doc_id))
+    if document is None:
+        raise NotFoundError(f"no document {doc_id!r}; GET /v1/documents lists them")
+    return document
+
+
+def _summary(d: Document) -> DocumentSummary:
+    return DocumentSummary(id=d.doc_id, title=d.title, source=d.source, published=d.published,
+                           url=d.url, chars=len(d.text))
+
+
+def _result(doc_id: str, report: IngestReport) -> IngestResult:
+    return IngestResult(
+        doc_id=doc_id, changed=report.changed, generation=report.generation,
+        added=list(report.added), replaced=list(report.replaced), removed=list(report.removed),
+        documents=report.documents if report.changed else None,
+        chunks=report.chunks if report.changed else None,
+        facts=report.facts if report.changed else None,
+        seconds=round(report.seconds, 3),
+    )
+
+
+def _busy(exc: AssistantError) -> AssistantError | ApiError:
+    # DataDir.lock raises the base class when another process (a CLI ingest) holds the lock.
+    if type(exc) is AssistantError:
+        return ApiError(409, "busy", exc.message)
+    return exc
+
+
+@router.get("/v1/documents", response_model=DocumentList, responses=error_responses(401, 503))
+def list_documents(assistant: AssistantDep) -> DocumentList:
+    """List the indexed documents with their metadata and text length."""
+    index = assistant.holder.get()
+    docs = [_summary(d) for d in sorted(index.documents.values(), key=lambda d: d.doc_id)]
+    return DocumentList(generation=index.generation, count=len(docs), documents=docs)
+
+
+@router.get("/v1/documents/{doc_id}", response_model=DocumentDetail,
+            responses=error_responses(400, 401, 404, 503))
+def get_document(doc_id: DocIdPath, assistant: AssistantDep) -> DocumentDetail:
+    """One document's metadata, with its chunk and fact counts."""
+    index = assistant.holder.get()
+    d = _document(index, doc_id)
+    chunks = sum(1 for c in index.chunks if c.doc_id == d.doc_id)
+    facts = len(index.catalog.query_facts(doc_id=d.doc_id, limit=1_000_000))
+    return DocumentDetail(
+        **_summary(d).model_dump(), content_hash=d.content_hash, chunks=chunks, facts=facts,
+        text_url=f"/v1/documents/{d.doc_id}/text",
+    )
+
+
+@router.get(
+    "/v1/documents/{doc_id}/text",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {"example": "SunSirs: U.S. Rushes to Claim …"}},
+                     "description": "Exactly the cleaned text; citation offsets index into it."},
+               **error_responses(400, 401, 404, 503, json_route=False)},
+)
+def get_document_text(doc_id: DocIdPath, assistant: AssistantDep) -> Response:
+    """The document's cleaned text: every citation's quote is text[start:end] of this."""
+    document = _document(assistant.holder.get(), doc_id)
+    return PlainTextResponse(document.text, media_type="text/plain; charset=utf-8")
+
+
+@write_router.post(
+    "/v1/documents",
+    response_model=IngestResult,
+    status_code=201,
+    responses={200: {"model": IngestResult, "description": "Replaced or already indexed."},
+               **error_responses(400, 401, 403, 409, 413, 415)},
+)
+def upload_document(
+    response: Response,
+    file: Annotated[UploadFile, File(description="One .txt, .md, .html or .pdf file.")],
+    library: LibraryDep,
+    settings: SettingsDep,
+    doc_id: Annotated[str | None, Form(description="Default: from the file name.")] = None,
+) -> IngestResult:
+    """Upload one document and ingest it into a new index generation (atomic)."""
+    if doc_id is not None:
+        valid_doc_id(doc_id)
+    data = file.file.read(settings.max_upload_bytes + 1)
+    if len(data) > settings.max_upload_bytes:
+        raise ApiError(413, "payload_too_large",
+                       f"the file is over {settings.max_upload_bytes} bytes, the upload limit "
+                       "(ASSISTANT_MAX_UPLOAD_BYTES)")
+    try:
+        new_id, report = library.add(file.filename or "", data, doc_id)
+    except AssistantError as exc:
+        raise _busy(exc) from None
+    if not report.added:
+        response.status_code = 200
+    return _result(new_id, report)
+
+
+@write_router.delete("/v1/documents/{doc_id}", response_model=IngestResult,
+                     responses=error_responses(400, 401, 403, 404, 409, 503))
+def delete_document(doc_id: DocIdPath, library: LibraryDep) -> IngestResult:
+    """Remove a document: builds a new index generation without it (atomic)."""
+    valid_doc_id(doc_id)
+    try:
+        report = library.remove(doc_id)
+    except AssistantError as exc:
+        raise _busy(exc) from None
+    return _result(doc_id, report)

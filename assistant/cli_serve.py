@@ -1,0 +1,40 @@
+"""``assistant serve``: the HTTP API under uvicorn (registers itself on the CLI's ``app``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .cli import EXIT_INPUT, app, err, out
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+) -> None:
+    """Serve the HTTP API (POST /v1/ask, OpenAI-compatible /v1/chat/completions, docs at /docs)."""
+    import uvicorn
+
+    from .settings import get_settings
+
+    try:
+        settings = get_settings()
+    except ValueError as exc:  # pydantic's ValidationError / SettingsError: a bad ASSISTANT_*
+        err.print(f"[bold red]error:[/] invalid settings: {exc}", highlight=False)
+        raise typer.Exit(EXIT_INPUT) from None
+    shown = "localhost" if host in ("0.0.0.0", "::") else host
+    out.print(f"Serving http://{shown}:{port}  (API docs: http://{shown}:{port}/docs; "
+              f"data dir {settings.data_dir}; {workers} worker(s))", highlight=False,
+              soft_wrap=True)
+    if not settings.api_keys:
+        message = ("No API keys set (ASSISTANT_API_KEYS): read routes are open; uploads and "
+                   "deletes are refused")
+        if settings.allow_anonymous_writes:
+            message = "No API keys set and ASSISTANT_ALLOW_ANONYMOUS_WRITES: anyone can write"
+        err.print(message + ".", style="yellow", highlight=False, soft_wrap=True)
+    # An import string and factory=True, so each worker process builds its own app.
+    uvicorn.run("assistant.api.app:create_app", factory=True, host=host, port=port,
+                workers=workers, log_level="info")
