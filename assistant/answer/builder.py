@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
 from wordfreq import zipf_frequency
 
 from ..index.loaded import Index
@@ -31,6 +32,8 @@ MIN_COVERAGE = 0.6  # share of the question's term weight a supporting passage m
 RARE_ZIPF = 3.0  # words rarer than this in general English must be found (names, terms of art)
 CONFLICT_RELEVANCE = 0.8  # a disagreeing value must come from a passage at least this relevant
 LONG_SENTENCE = 240
+SIMILARITY_WEIGHT = 0.6  # weight of sentence-question cosine similarity in a sentence's score
+CONTEXT_WEIGHT = 0.8  # a term named only by the paragraph's earlier sentences counts this much
 CONTEXT = 6  # how many earlier sentences of the paragraph may name the subject
 _NAME_RE = re.compile(r"(?<![\w.])[A-Z][\w’'.\-]*(?:\s+(?:of|the|and|de|for)?\s*[A-Z][\w’'.\-]*)*")
 _SEGMENT_RE = re.compile(r",\s+|;\s*|:\s*|\s+\u2014\s+")
@@ -45,6 +48,7 @@ class Candidate:
     missing: tuple[str, ...]  # question terms found neither in the sentence nor its context
     in_sentence: frozenset[str]  # question terms found in the sentence itself
     facts: tuple[Fact, ...]
+    similarity: float  # cosine of the sentence and question embeddings
     score: float
 
 
@@ -56,6 +60,14 @@ class _Terms:
         self.forms: dict[str, frozenset[str]] = {}
         self.weight: dict[str, float] = {}
         self.absent: list[str] = []  # terms the corpus never uses, in any spelling
+        # "Baku-Tau" yields "baku", "tau" and "bakutau"; a passage spelling it "Baku-Ta" meets
+        # the joined form fuzzily, and then the missing part "tau" is excused.
+        self.joined_of: dict[str, str] = {}
+        for word in re.findall(r"\w+(?:[-‐‑–]\w+)+", info.text):
+            tokens = tokenize(word)
+            if len(tokens) > 1:
+                for part in tokens[:-1]:
+                    self.joined_of[part] = tokens[-1]
         idf = index.bm25.idf
         top = float(idf.max()) if idf.size else 1.0
         for term in info.terms:
@@ -75,6 +87,14 @@ class _Terms:
     def fatal_absent(self) -> list[str]:
         """Absent terms that matter: names, numbers, rare words, the attribute asked about."""
         return [t for t in self.absent if self.essential(t)]
+
+    def unmet(self, missing: Sequence[str]) -> list[str]:
+        """The essential terms among ``missing`` that no other spelling excuses."""
+        return [
+            t for t in missing
+            if self.essential(t)
+            and not (t in self.joined_of and self.joined_of[t] not in missing)
+        ]
 
     def essential(self, term: str) -> bool:
         """A term an answer must be about: a name, a number, a rare word, the attribute."""
@@ -99,7 +119,9 @@ def _question_words(question: str, terms: Sequence[str]) -> list[str]:
     return words
 
 
-def _candidates(index: Index, hits: Sequence[Hit], terms: _Terms) -> list[Candidate]:
+def _candidates(
+    index: Index, hits: Sequence[Hit], terms: _Terms, query_vector: np.ndarray | None
+) -> list[Candidate]:
     seen: set[tuple[str, int]] = set()
     out: list[Candidate] = []
     total = sum(terms.weight.values()) or 1.0
@@ -128,7 +150,7 @@ def _candidates(index: Index, hits: Sequence[Hit], terms: _Terms) -> list[Candid
             context = terms.found(title_tokens.union(*token_cache[first:i]))
             coverage = (
                 sum(
-                    terms.weight[t] * (1.0 if t in own else 0.6 if t in context else 0.0)
+                    terms.weight[t] * (1.0 if t in own else CONTEXT_WEIGHT if t in context else 0.0)
                     for t in terms.weight
                 )
                 / total
@@ -141,9 +163,17 @@ def _candidates(index: Index, hits: Sequence[Hit], terms: _Terms) -> list[Candid
                 and f.end is not None
                 and f.end <= sentence.end
             )
-            score = coverage + 0.12 / rank
+            similarity = (
+                float(index.sentence_vector(doc.doc_id, sentence.ordinal).astype(np.float32)
+                      @ query_vector)
+                if query_vector is not None
+                else 0.0
+            )
+            score = coverage + 0.12 / rank + SIMILARITY_WEIGHT * similarity
             if _satisfies(info, sentence, inside, own):
                 score += 0.25
+                if "org" in info.wants and _has_organisation(info, sentence):
+                    score += 0.2
             out.append(
                 Candidate(
                     sentence=sentence,
@@ -153,6 +183,7 @@ def _candidates(index: Index, hits: Sequence[Hit], terms: _Terms) -> list[Candid
                     missing=tuple(t for t in terms.weight if t not in own and t not in context),
                     in_sentence=frozenset(own),
                     facts=inside,
+                    similarity=similarity,
                     score=score,
                 )
             )
@@ -182,6 +213,24 @@ def _has_new_name(info: QuestionInfo, sentence: Sentence) -> bool:
         if match.start() == 0 and " " not in match.group():
             continue
         if tokens and not tokens <= set(info.terms) | info.names:
+            return True
+    return False
+
+
+# Words that mark a name as an organisation's in English ("… Bank", "… Group", "… Inc.").
+ORG_WORDS = frozenset(
+    tokenize(
+        "bank group company corporation corp inc ltd llc plc co holdings fund agency ministry "
+        "department university institute association council commission authority "
+        "administration survey exchange partners capital enterprises industries"
+    )
+)
+
+
+def _has_organisation(info: QuestionInfo, sentence: Sentence) -> bool:
+    for match in _NAME_RE.finditer(sentence.text):
+        tokens = set(tokenize(match.group()))
+        if tokens & ORG_WORDS and not tokens <= set(info.terms) | info.names:
             return True
     return False
 
@@ -250,8 +299,20 @@ def _excerpt(sentence: Sentence, keep: Sequence[tuple[int, int]]) -> str:
     return "".join(parts).rstrip(".;:, ")
 
 
-def _name_spans(info: QuestionInfo, sentence: Sentence, terms: _Terms) -> list[tuple[int, int]]:
+_WORD_SPAN_RE = re.compile(r"[\w’'\-₀-₉]+")
+
+
+def _term_spans(sentence: Sentence, terms: _Terms) -> list[tuple[int, int]]:
+    """Document spans of the sentence's words that match a question term."""
     spans = []
+    for match in _WORD_SPAN_RE.finditer(sentence.text):
+        if terms.found(set(tokenize(match.group()))):
+            spans.append((sentence.start + match.start(), sentence.start + match.end()))
+    return spans
+
+
+def _name_spans(info: QuestionInfo, sentence: Sentence, terms: _Terms) -> list[tuple[int, int]]:
+    spans = _term_spans(sentence, terms)
     for match in _NAME_RE.finditer(sentence.text):
         tokens = set(tokenize(match.group()))
         if terms.found(tokens) or (info.wants & {"org", "place"} and tokens - set(info.terms)):
@@ -276,13 +337,16 @@ def _join(words: Sequence[str]) -> str:
     return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
-def build_answer(index: Index, hits: Sequence[Hit], question: str) -> Answer:
+def build_answer(
+    index: Index, hits: Sequence[Hit], question: str, query_vector: np.ndarray | None = None
+) -> Answer:
     """Answer ``question`` from ``hits``, or refuse.
 
     Args:
         index: the loaded generation the hits come from.
         hits: fused retrieval hits, best first.
         question: the (standalone) question.
+        query_vector: the question's embedding, to weigh sentences by meaning as well as words.
 
     Returns:
         An ``Answer`` keeping the contract: every ``[n]`` resolves, quotes are exact spans,
@@ -296,7 +360,7 @@ def build_answer(index: Index, hits: Sequence[Hit], question: str) -> Answer:
     if fatal:
         words = _question_words(question, fatal) or fatal
         return refuse(question, f"no passage mentions {_join(words)}")
-    candidates = _candidates(index, hits, terms)
+    candidates = _candidates(index, hits, terms, query_vector)
     if not candidates:
         return refuse(question, "no passage supports an answer")
 
@@ -304,7 +368,7 @@ def build_answer(index: Index, hits: Sequence[Hit], question: str) -> Answer:
         c
         for c in candidates
         if c.coverage >= MIN_COVERAGE
-        and not any(terms.essential(t) for t in c.missing)
+        and not terms.unmet(c.missing)
         and info.attribute <= c.in_sentence
         and c.in_sentence
     ]

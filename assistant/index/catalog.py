@@ -232,6 +232,34 @@ class Catalog:
             )
         ]
 
+    def sentence_texts(self) -> tuple[list[str], dict[str, int]]:
+        """Every sentence's text in (doc_id, ordinal) order, and each document's first row.
+
+        Sentence ordinals run 0..n-1 within a document, so sentence ``(d, o)`` is row
+        ``base[d] + o``; the ingest stores sentence vectors in this order.
+        """
+        texts: list[str] = []
+        base: dict[str, int] = {}
+        for doc_id, text in self._rows("SELECT doc_id, text FROM documents ORDER BY doc_id"):
+            base[doc_id] = len(texts)
+            spans = self._rows(
+                'SELECT start, "end" FROM sentences WHERE doc_id = ? ORDER BY ordinal', (doc_id,)
+            )
+            texts.extend(text[s:e] for s, e in spans)
+        return texts, base
+
+    def sentence_bases(self) -> dict[str, int]:
+        """Each document's first sentence row (see ``sentence_texts``)."""
+        base: dict[str, int] = {}
+        row = 0
+        for doc_id, n in self._rows(
+            "SELECT d.doc_id, COUNT(s.ordinal) FROM documents d LEFT JOIN sentences s "
+            "ON s.doc_id = d.doc_id GROUP BY d.doc_id ORDER BY d.doc_id"
+        ):
+            base[doc_id] = row
+            row += n
+        return base
+
     def iter_chunk_texts(self) -> Iterator[str]:
         for (text,) in self._rows("SELECT text FROM chunks ORDER BY idx"):
             yield text

@@ -9,6 +9,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import IndexNotReadyError
 from ..settings import Settings
 from ..types import Chunk, Document
@@ -43,6 +45,11 @@ class Index:
     chunks: list[Chunk]
     chunk_index: dict[str, int]
     documents: dict[str, Document]
+    sentence_vectors: np.ndarray  # float16, one row per sentence (memory-mapped)
+    sentence_base: dict[str, int]  # doc_id -> row of its sentence 0
+
+    def sentence_vector(self, doc_id: str, ordinal: int) -> np.ndarray:
+        return self.sentence_vectors[self.sentence_base[doc_id] + ordinal]
 
     def text(self, doc_id: str) -> str:
         return self.documents[doc_id].text
@@ -65,6 +72,11 @@ def load_index(settings: Settings) -> Index:
             "(or set ASSISTANT_DATA_DIR to a data dir that has one)"
         )
     path = data.path(generation)
+    if not (path / "sentences.npy").exists():
+        raise IndexNotReadyError(
+            f"the index in {settings.data_dir} was built by an older version; "
+            "run `assistant ingest` to rebuild it"
+        )
     catalog = Catalog(path / "catalog.sqlite", readonly=True)
     bm25 = load_bm25(path)
     chunks = catalog.chunks()
@@ -77,6 +89,8 @@ def load_index(settings: Settings) -> Index:
         chunks=chunks,
         chunk_index={c.chunk_id: i for i, c in enumerate(chunks)},
         documents={d.doc_id: d for d in catalog.documents()},
+        sentence_vectors=np.load(path / "sentences.npy", mmap_mode="r"),
+        sentence_base=catalog.sentence_bases(),
     )
 
 

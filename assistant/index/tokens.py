@@ -34,7 +34,27 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+# Common irregular verb forms, so "led" meets "leads" and "sold" meets "sell" (English only).
+_IRREGULAR = {
+    past: base
+    for base, forms in {
+        "lead": "led", "lend": "lent", "pay": "paid", "sell": "sold", "buy": "bought",
+        "hold": "held", "win": "won", "make": "made", "take": "took taken", "give": "gave given",
+        "begin": "began begun", "bring": "brought", "build": "built", "find": "found",
+        "grow": "grew grown", "rise": "rose risen", "fall": "fell fallen", "spend": "spent",
+        "send": "sent", "set": "set", "meet": "met", "leave": "left", "keep": "kept",
+        "become": "became", "come": "came", "go": "went gone", "see": "saw seen",
+        "know": "knew known", "show": "showed shown", "write": "wrote written",
+        "say": "said", "tell": "told", "think": "thought", "seek": "sought",
+        "strike": "struck", "drive": "drove driven", "run": "ran", "stand": "stood",
+        "sign": "signed", "lose": "lost", "get": "got gotten", "do": "did done",
+    }.items()
+    for past in forms.split()
+}
+
+
 def _stem(word: str) -> str:
+    word = _IRREGULAR.get(word, word)
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):

@@ -35,7 +35,7 @@ from .loaders import load_file
 from .sentences import sentence_objects
 
 # Bump when cleaning, splitting, chunking or fact extraction changes, so documents re-ingest.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "3"
 MANIFEST = "corpus.yaml"
 CURATED = ("facts.yaml", "facts.yml", "facts.csv")
 _DOC_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
@@ -74,7 +74,7 @@ class IngestReport:
     documents: int = 0
     chunks: int = 0
     facts: int = 0
-    embedded: int = 0  # chunks embedded in this run (the rest came from the cache)
+    embedded: int = 0  # texts (chunks, sentences) embedded in this run; the rest were cached
     seconds: float = 0.0
     embed_seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
@@ -299,7 +299,10 @@ def ingest(
             save_bm25(build_bm25([tokenize(t) for t in chunk_texts]), gpath)
             bm25_seconds = time.perf_counter() - t_bm25
 
-            keys = [text_key(t) for t in chunk_texts]
+            # Chunks are embedded for retrieval, sentences for choosing what to quote.
+            sentence_texts, _ = catalog.sentence_texts()
+            all_texts = chunk_texts + sentence_texts
+            keys = [text_key(t) for t in all_texts]
             cache = EmbeddingCache(data.embedding_cache)
             try:
                 known = cache.get_many(keys)
@@ -308,7 +311,7 @@ def ingest(
                 t_embed = time.perf_counter()
                 if missing:
                     vectors = embedder.embed_documents(
-                        [chunk_texts[i] for i in missing], progress=reporter.advance
+                        [all_texts[i] for i in missing], progress=reporter.advance
                     )
                     fresh = [(keys[i], vectors[j]) for j, i in enumerate(missing)]
                     cache.put_many(fresh)
@@ -318,6 +321,15 @@ def ingest(
                 cache.close()
 
             import numpy as np
+
+            sentence_keys = keys[len(chunk_texts) :]
+            keys = keys[: len(chunk_texts)]
+            matrix = (
+                np.stack([known[k] for k in sentence_keys]).astype(np.float16)
+                if sentence_keys
+                else np.zeros((0, 384), dtype=np.float16)
+            )
+            np.save(gpath / "sentences.npy", matrix)
 
             t_dense = time.perf_counter()
             reporter.stage("indexing", None)

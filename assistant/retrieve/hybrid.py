@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..index.bm25 import top_k
 from ..index.embeddings import Embedder
 from ..index.loaded import Index
@@ -16,6 +18,7 @@ from .fusion import fuse
 @dataclass(frozen=True)
 class Retrieval:
     hits: tuple[Hit, ...]
+    query_vector: np.ndarray | None = field(default=None, compare=False)
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
 
 
@@ -76,4 +79,4 @@ def retrieve(
         "bm25": (t3 - t2) * 1000,
         "fuse": (t4 - t3) * 1000,
     }
-    return Retrieval(tuple(hits), timings)
+    return Retrieval(tuple(hits), vector, timings)
