@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -39,7 +40,7 @@ EXIT_OTHER = 1
 
 
 def fail(exc: AssistantError) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {exc.message}", highlight=False, markup=True)
+    err.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False, markup=True)
     if isinstance(exc, InputError):
         return typer.Exit(EXIT_INPUT)
     if isinstance(exc, NotFoundError):
@@ -89,7 +90,7 @@ def ingest(
     except AssistantError as exc:
         raise fail(exc) from None
     for error in report.errors:
-        err.print(f"[red]refused[/] {error.message}", highlight=False)
+        err.print(f"[red]refused[/] {escape(error.message)}", highlight=False)
     if not report.changed:
         out.print(
             f"Index is up to date: {len(report.unchanged)} document(s) unchanged, nothing written."

@@ -5,8 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,11 +40,15 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(default=20.0, gt=0)
 
     # Service
-    api_keys: list[str] = Field(default_factory=list, description="Comma-separated or JSON list.")
+    api_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated or JSON list."
+    )
     allow_anonymous_writes: bool = Field(
         default=False, description="Development only: write routes without a key when keys are set."
     )
-    cors_origins: list[str] = Field(default_factory=list)
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated or JSON list."
+    )
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     max_question_chars: int = Field(default=4000, ge=1)
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
@@ -54,9 +60,18 @@ class Settings(BaseSettings):
     slack_api_url: str | None = Field(default=None, description="Override Slack's Web API base.")
     hook_secret: str | None = None
 
-    @property
-    def state_dir(self) -> Path:
-        return Path(self.data_dir)
+    @field_validator("api_keys", "cors_origins", mode="before")
+    @classmethod
+    def _split_list(cls, value: Any) -> Any:
+        """Accept ``a,b`` as well as a JSON list ``["a", "b"]`` from the environment."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                import json
+
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
 
 @lru_cache(maxsize=1)

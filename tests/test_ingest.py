@@ -177,3 +177,28 @@ def test_a_killed_ingest_leaves_the_old_index_serving(tmp_path, embedder) -> Non
     assert data.current() != before
     # the interrupted generation's leftovers were removed; what remains is complete
     assert all((p / "COMPLETE").exists() for p in data.generations.iterdir())
+
+
+def test_curated_facts_merge_with_provenance_and_survive_single_file_ingest(
+    tmp_path, embedder
+) -> None:
+    corpus = _copy_corpus(tmp_path)
+    (corpus / "facts.yaml").write_text(
+        "- doc_id: kazakhstan-tungsten-2025-11-21\n"
+        "  subject: Kazakhstan\n"
+        "  attribute: exploration permits since 2018\n"
+        "  text: 2,906 exploration permits\n",
+        encoding="utf-8",
+    )
+    settings = Settings(data_dir=tmp_path / "data")
+    ingest([corpus], settings, embedder=embedder)
+    curated = [f for f in load_index(settings).catalog.all_facts() if f.provenance != "extracted"]
+    assert [(f.provenance, f.value, f.subject) for f in curated] == [
+        ("curated:facts.yaml#1", 2906.0, "Kazakhstan")
+    ]
+    text = load_index(settings).documents["kazakhstan-tungsten-2025-11-21"].text
+    assert text[curated[0].start : curated[0].end] == "2,906 exploration permits"
+    (tmp_path / "more.txt").write_text("The Qorvex plant shipped 40 crates in 2020.\n")
+    ingest([tmp_path / "more.txt"], settings, embedder=embedder)
+    after = [f for f in load_index(settings).catalog.all_facts() if f.provenance != "extracted"]
+    assert [f.fact_id for f in after] == [f.fact_id for f in curated]

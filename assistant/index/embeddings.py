@@ -81,10 +81,11 @@ class Embedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         """Embed one query; recent queries are cached."""
-        cached = self._query_cache.get(text)
-        if cached is not None:
-            self._query_cache.move_to_end(text)
-            return cached
+        with self._lock:
+            cached = self._query_cache.get(text)
+            if cached is not None:
+                self._query_cache.move_to_end(text)
+                return cached
         model = self._load()
         with self._lock:
             vector = model.encode(

@@ -242,8 +242,13 @@ def ingest(
         )
         old = old_catalog.document_hashes() if old_catalog else {}
         old_curated = old_catalog.get_meta("curated_hash") if old_catalog else None
+        # Curated files found by earlier runs stay in force when this run ingests single files.
+        recorded = json.loads(old_catalog.get_meta("curated_paths") or "[]") if old_catalog else []
         if old_catalog:
             old_catalog.close()
+        curated_paths = sorted(
+            {p.resolve() for p in curated_paths} | {Path(p) for p in recorded if Path(p).is_file()}
+        )
         curated_hash = _curated_hash(curated_paths)
 
         unchanged = [d for d, s in sources.items() if d in old and old[d][0] == s.content_hash]
@@ -292,6 +297,7 @@ def ingest(
             for cpath in curated_paths:
                 catalog.add_facts(load_curated_facts(cpath, texts))
             catalog.set_meta("curated_hash", curated_hash)
+            catalog.set_meta("curated_paths", json.dumps([str(p) for p in curated_paths]))
 
             t_bm25 = time.perf_counter()
             chunk_texts = list(catalog.iter_chunk_texts())
