@@ -65,7 +65,11 @@ class Assistant:
             rrf_k=self.settings.rrf_k,
         )
         t_build = time.perf_counter()
-        answer = build_answer(index, result.hits, text)
+        answer = build_answer(index, result.hits, text, result.query_vector)
+        if self.settings.llm_url and not answer.refused:
+            from .answer.llm import compose_with_llm
+
+            answer = compose_with_llm(index, result.hits, answer, self.settings)
         timings = dict(result.timings_ms)
         timings["build"] = (time.perf_counter() - t_build) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
