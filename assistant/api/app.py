@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..bots import mount_bots
 from ..errors import (
     AssistantError,
     ConfigError,
@@ -215,6 +216,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     for module in (ask, chat, conversations, documents, facts):
         app.include_router(module.router, dependencies=[Depends(require_reader)])
     app.include_router(documents.write_router)  # its own check: require_writer
+    mount_bots(app, settings, lambda: assistant)
 
     # Added innermost first: CORS sees the request before the body limit, metrics see all.
     app.add_middleware(CatchAllMiddleware)
