@@ -28,12 +28,12 @@ from .question import QuestionInfo, analyse
 NUMERIC_KINDS = frozenset(
     {"quantity", "currency", "percent", "temperature", "count", "year", "date", "number"}
 )
-MIN_COVERAGE = 0.6  # share of the question's term weight a supporting passage must cover
+MIN_COVERAGE = 0.55  # share of the question's term weight a supporting passage must cover
 RARE_ZIPF = 3.0  # words rarer than this in general English must be found (names, terms of art)
 CONFLICT_RELEVANCE = 0.8  # a disagreeing value must come from a passage at least this relevant
 LONG_SENTENCE = 240
 SIMILARITY_WEIGHT = 0.6  # weight of sentence-question cosine similarity in a sentence's score
-CONTEXT_WEIGHT = 0.8  # a term named only by the paragraph's earlier sentences counts this much
+CONTEXT_WEIGHT = 0.6  # a term named only by the paragraph's earlier sentences counts this much
 CONTEXT = 6  # how many earlier sentences of the paragraph may name the subject
 _NAME_RE = re.compile(r"(?<![\w.])[A-Z][\w’'.\-]*(?:\s+(?:of|the|and|de|for)?\s*[A-Z][\w’'.\-]*)*")
 _SEGMENT_RE = re.compile(r",\s+|;\s*|:\s*|\s+\u2014\s+")
@@ -396,13 +396,13 @@ def build_answer(
         return refuse(question, "no passage covers what was asked", candidates)
 
     best = fitting[0]
-    if not info.wants and info.attribute:
+    if not info.wants:
         # "What are the X of Y?": when the best passage states X as a number, answer with it.
+        asked = info.attribute or frozenset(info.terms) - info.names
         kinds = {
             f.kind
             for f in best.facts
-            if f.kind not in ("year", "date")
-            and terms.found(set(tokenize(f.attribute))) & info.attribute
+            if f.kind not in ("year", "date") and terms.found(set(tokenize(f.attribute))) & asked
         }
         if kinds:
             info = replace(info, wants=frozenset(kinds))

@@ -23,10 +23,11 @@ _WANTS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
             "percent",
         ),
         (
-            r"\bhow (much|big|large|high|low|hot|heavy|deep|long|far|fast|expensive)\b"
-            r"|\bwhat (amount|value|volume|quantity|size|price|cost|sum|level|temperature)\b",
+            r"\bhow (much|big|large|high|low|hot|heavy|deep|long|far|fast)\b"
+            r"|\bwhat (amount|value|volume|quantity|size|level|temperature)\b",
             "quantity currency percent temperature count",
         ),
+        (r"\bhow expensive\b|\bwhat (price|cost|sum)\b", "currency quantity"),
         (r"\bhow many\b|\bnumber of\b", "count quantity"),
         (
             r"\b(who|whom|whose)\b|\bwhich (company|companies|firm|bank|organi[sz]ation|"
@@ -50,7 +51,7 @@ FRAMING = frozenset(
     year date month day amount number value figure share percentage percent proportion
     fraction""".split()
 )
-_SLOT = r"((?:[\w\-’']+\s+){0,2}?[\w\-’']+)"
+_SLOT = r"((?:[\w\-’']+\s+){0,3}?[\w\-’']+)"
 _ATTRIBUTE_SLOTS = (
     # "the average grade of X", "its recovery rate for X": a noun phrase before of/for
     re.compile(r"\b(?:the|its|their|his|her|an?)\s+" + _SLOT + r"\s+(?:of|for)\b", re.I),
@@ -90,8 +91,11 @@ def analyse(question: str) -> QuestionInfo:
             wants = kinds
             break
     if re.search(
-        r"\b(money|invest|investment|loan|funding|fund|cost|price|worth|"
-        r"valuation|dollars?|billion|million|deal)\b",
+        r"\b(money|invest\w*|loan\w*|fund\w*|costs?|price\w*|worth|valu\w*|"
+        r"dollars?|euros?|yuan|pounds?|billion|million|deal|offer\w*|provid\w*|"
+        r"support\w*|rais\w*|lend\w*|lent|borrow\w*|grant\w*|spen[dt]\w*|paid|"
+        r"pay\w*|earn\w*|sell|sold|bought|buy\w*|budget\w*|revenue\w*|profit\w*|"
+        r"agreement|contract|capital|financ\w*)\b",
         question,
         re.I,
     ) and ("quantity" in wants or "count" in wants):
@@ -104,6 +108,9 @@ def analyse(question: str) -> QuestionInfo:
             continue  # the first word of a sentence is capitalised anyway
         names.update(t for t in tokenize(match.group()) if t not in framing)
     attribute: set[str] = set()
+    # "How many people …": what is counted must be what the passage counts.
+    for match in re.finditer(r"\bhow many\s+([\w\-]+)", question, re.I):
+        attribute.update(t for t in tokenize(match.group(1)) if t not in framing)
     for pattern in _ATTRIBUTE_SLOTS:
         for match in pattern.finditer(question):
             attribute.update(t for t in tokenize(match.group(1)) if t not in framing)

@@ -34,6 +34,7 @@ from ..errors import (
 )
 from ..service import Assistant
 from ..settings import Settings, get_settings
+from ..web import mount_web
 from .deps import ApiError, Readiness
 from .library import Library, LibraryConflict
 from .metrics import Metrics, MetricsMiddleware
@@ -217,6 +218,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
         app.include_router(module.router, dependencies=[Depends(require_reader)])
     app.include_router(documents.write_router)  # its own check: require_writer
     mount_bots(app, settings, lambda: assistant)
+    mount_web(app, settings)
 
     # Added innermost first: CORS sees the request before the body limit, metrics see all.
     app.add_middleware(CatchAllMiddleware)

@@ -1,0 +1,171 @@
+"""The chat web UI and answer feedback, mounted onto the API app.
+
+``mount_web(app, settings)`` adds:
+
+    GET  /                      the chat page (assistant/web/index.html)
+    GET  /static/...            its assets (app.js, app.css), no build step
+    POST /v1/feedback           {conversation_id, turn, rating: up|down, comment?} -> 201
+    GET  /v1/feedback/export    every feedback row, oldest first (JSON list)
+
+Feedback rows live in SQLite at ``<data_dir>/feedback.sqlite``. Both feedback routes need a
+reader's key when keys are configured, like the rest of ``/v1``. Each one is counted in
+``assistant_feedback_total{rating}`` on the app's Prometheus registry (``app.state.metrics``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import Counter
+from pydantic import BaseModel, Field
+
+from .conversations import validate_id
+from .errors import NotFoundError
+from .settings import Settings
+
+WEB_DIR = Path(__file__).resolve().parent / "web"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id TEXT NOT NULL,
+    turn INTEGER NOT NULL,
+    rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),
+    comment TEXT,
+    created REAL NOT NULL
+)
+"""
+
+
+class FeedbackIn(BaseModel):
+    conversation_id: str = Field(min_length=1, max_length=64)
+    turn: int = Field(ge=1, le=100_000, description="The turn's n (1 for the first).")
+    rating: Literal["up", "down"]
+    comment: str | None = Field(default=None, max_length=4000)
+
+
+class FeedbackOut(BaseModel):
+    id: int
+    conversation_id: str
+    turn: int
+    rating: str
+    comment: str | None = None
+    created: float = Field(description="Unix time.")
+
+
+class FeedbackStore:
+    """Append-only feedback rows in one SQLite file; safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._ready = False
+
+    def _connect(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=10)
+        if not self._ready:
+            db.execute(_SCHEMA)
+            db.commit()
+            self._ready = True
+        return db
+
+    def add(self, item: FeedbackIn) -> FeedbackOut:
+        created = time.time()
+        comment = item.comment.strip() if item.comment else None
+        with self._lock:
+            db = self._connect()
+            try:
+                cur = db.execute(
+                    "INSERT INTO feedback (conversation_id, turn, rating, comment, created) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (item.conversation_id, item.turn, item.rating, comment or None, created),
+                )
+                db.commit()
+                row_id = int(cur.lastrowid or 0)
+            finally:
+                db.close()
+        return FeedbackOut(id=row_id, conversation_id=item.conversation_id, turn=item.turn,
+                           rating=item.rating, comment=comment or None, created=created)
+
+    def export(self) -> list[FeedbackOut]:
+        with self._lock:
+            db = self._connect()
+            try:
+                rows = db.execute(
+                    "SELECT id, conversation_id, turn, rating, comment, created FROM feedback "
+                    "ORDER BY id"
+                ).fetchall()
+            finally:
+                db.close()
+        return [FeedbackOut(id=r[0], conversation_id=r[1], turn=r[2], rating=r[3],
+                            comment=r[4], created=r[5]) for r in rows]
+
+
+def _feedback_counter(app: FastAPI) -> Counter | None:
+    metrics = getattr(app.state, "metrics", None)
+    registry = getattr(metrics, "registry", None)
+    if registry is None:
+        return None
+    counter = Counter("assistant_feedback", "Answer feedback received, by rating.", ["rating"],
+                      registry=registry)
+    for rating in ("up", "down"):
+        counter.labels(rating)
+    return counter
+
+
+def _is_mounted(app: FastAPI) -> bool:
+    return any(getattr(route, "path", None) == "/" for route in app.router.routes)
+
+
+def mount_web(app: FastAPI, settings: Settings) -> None:
+    """Serve the chat UI at ``/`` and ``/static``, and add the feedback routes.
+
+    Calling it again on the same app does nothing.
+    """
+    if getattr(app.state, "web_mounted", False) or _is_mounted(app):
+        return
+    app.state.web_mounted = True
+    store = FeedbackStore(Path(settings.data_dir) / "feedback.sqlite")
+    app.state.feedback = store
+    counter = _feedback_counter(app)
+
+    from .api.models import error_responses  # the API's error shape, for the schema
+    from .api.security import require_reader  # the API's own key check
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(WEB_DIR / "index.html", media_type="text/html; charset=utf-8",
+                            headers={"Cache-Control": "no-cache"})
+
+    app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
+
+    router = APIRouter(tags=["feedback"], dependencies=[Depends(require_reader)])
+
+    @router.post("/v1/feedback", response_model=FeedbackOut, status_code=201,
+                 responses=error_responses(400, 401, 404, 413))
+    def post_feedback(body: FeedbackIn, request: Request) -> FeedbackOut:
+        """Record a thumbs up or down (and an optional comment) on one answer."""
+        validate_id(body.conversation_id)
+        assistant: Any = getattr(request.app.state, "assistant", None)
+        if assistant is not None and not assistant.conversations.exists(body.conversation_id):
+            raise NotFoundError(f"no conversation {body.conversation_id!r}")
+        row = store.add(body)
+        if counter is not None:
+            counter.labels(body.rating).inc()
+        return row
+
+    @router.get("/v1/feedback/export", response_model=list[FeedbackOut],
+                responses=error_responses(401))
+    def export_feedback() -> list[FeedbackOut]:
+        """Every feedback row, oldest first."""
+        return store.export()
+
+    app.include_router(router)
