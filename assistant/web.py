@@ -24,7 +24,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import Counter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from .conversations import validate_id
 from .errors import NotFoundError
@@ -45,6 +45,11 @@ CREATE TABLE IF NOT EXISTS feedback (
 
 
 class FeedbackIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"conversation_id": "c_9f2a1b3c4d5e6f70", "turn": 1, "rating": "up",
+         "comment": "Exactly the figure I needed."}
+    ]})
+
     conversation_id: str = Field(min_length=1, max_length=64)
     turn: int = Field(ge=1, le=100_000, description="The turn's n (1 for the first).")
     rating: Literal["up", "down"]
@@ -52,6 +57,11 @@ class FeedbackIn(BaseModel):
 
 
 class FeedbackOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"id": 1, "conversation_id": "c_9f2a1b3c4d5e6f70", "turn": 1, "rating": "up",
+         "comment": None, "created": 1795000000.0}
+    ]})
+
     id: int
     conversation_id: str
     turn: int
