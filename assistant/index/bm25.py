@@ -104,8 +104,10 @@ def score_candidates(index: Bm25Index, query: Mapping[str, float]) -> tuple[np.n
     """
     if index.size == 0:
         return _EMPTY_IDS, np.zeros(0)
-    parts_ids: list[np.ndarray] = []
-    parts_scores: list[np.ndarray] = []
+    # A dense accumulator is cheaper than merging postings (np.unique) even at 100k documents;
+    # a term's postings hold each document once, so plain fancy-index addition is exact.
+    scores = np.zeros(index.size)
+    touched = False
     for term, weight in query.items():
         t = index.vocab.get(term)
         if t is None or weight == 0:
@@ -113,17 +115,12 @@ def score_candidates(index: Bm25Index, query: Mapping[str, float]) -> tuple[np.n
         ids, tf = index.postings(term)
         tf64 = tf.astype(np.float64)
         norm = index.k1 * (1.0 - index.b + index.b * index.doc_len[ids] / index.avgdl)
-        contrib = weight * index.idf[t] * (tf64 * (index.k1 + 1.0) / (tf64 + norm))
-        parts_ids.append(ids)
-        parts_scores.append(contrib)
-    if not parts_ids:
+        scores[ids] += weight * index.idf[t] * (tf64 * (index.k1 + 1.0) / (tf64 + norm))
+        touched = True
+    if not touched:
         return _EMPTY_IDS, np.zeros(0)
-    ids = np.concatenate(parts_ids)
-    contribs = np.concatenate(parts_scores)
-    unique, inverse = np.unique(ids, return_inverse=True)
-    scores = np.zeros(unique.shape[0])
-    np.add.at(scores, inverse, contribs)
-    return unique, scores
+    ids = np.flatnonzero(scores).astype(np.int32)
+    return ids, scores[ids]
 
 
 def top_k(index: Bm25Index, query: Mapping[str, float], k: int) -> list[tuple[int, float]]:
@@ -157,10 +154,12 @@ class FuzzyVocabulary:
     """
 
     def __init__(self, vocab: Mapping[str, int]) -> None:
-        self._by_len: dict[int, list[str]] = {}
+        # Pools by first letter and length: a misspelt name nearly always keeps its first
+        # letter, and this keeps each lookup to a small slice of a large vocabulary.
+        self._pools: dict[tuple[str, int], list[str]] = {}
         for term in vocab:
-            if len(term) >= FUZZY_MIN_LEN - 1 and term.isalpha():
-                self._by_len.setdefault(len(term), []).append(term)
+            if len(term) >= FUZZY_MIN_LEN - 3 and term.isalpha():
+                self._pools.setdefault((term[0], len(term)), []).append(term)
         self._by_prefix: dict[str, list[str]] = {}
         for term in vocab:
             if len(term) > PREFIX_MIN and term.isalpha():
@@ -178,7 +177,7 @@ class FuzzyVocabulary:
 
             pool: list[str] = []
             for n in range(len(term) - 3, len(term) + 4):
-                pool.extend(self._by_len.get(n, ()))
+                pool.extend(self._pools.get((term[0], n), ()))
             for match, score, _ in process.extract(
                 term, pool, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=FUZZY_LIMIT + 1
             ):
