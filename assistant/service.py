@@ -50,6 +50,9 @@ class Assistant:
         """Load the index and the model, so the first question is as fast as the rest."""
         self.holder.get()
         self.holder.embedder.warm()
+        from wordfreq import zipf_frequency
+
+        zipf_frequency("warm", "en")  # loads wordfreq's tables, used to judge question words
 
     def answer(self, question: str) -> Answer:
         """Answer one standalone question (no conversation)."""

@@ -56,12 +56,12 @@ def vocabulary(rng: random.Random, n: int) -> list[str]:
 
 
 def write_corpus(root: Path, chunks: int, seed: int = 1) -> list[str]:
-    """About ``chunks`` chunks: documents of 30 sentences (~5 chunks each)."""
+    """About ``chunks`` chunks: documents of 30 sentences (~15 chunks each)."""
     rng = random.Random(seed)
     words = vocabulary(rng, 20_000)
     weights = [1.0 / (i + 1) ** 1.05 for i in range(len(words))]
     root.mkdir(parents=True)
-    docs = max(1, chunks // 5)
+    docs = max(1, chunks // 15)
     sentences_out = []
     for d in range(docs):
         paragraph = []
@@ -80,6 +80,10 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def bench_ingest(work: Path, chunks: int) -> None:
+    import shutil
+
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
     corpus = work / "ingest-corpus"
     write_corpus(corpus, chunks, seed=7)
     embedder = Embedder()
@@ -97,12 +101,19 @@ def bench_ingest(work: Path, chunks: int) -> None:
 
 def bench_size(work: Path, chunks: int, queries: int, embedder: Embedder) -> None:
     corpus = work / f"corpus-{chunks}"
-    samples = write_corpus(corpus, chunks)
     settings = Settings(data_dir=work / f"data-{chunks}")
+    if corpus.exists():  # --work DIR kept from an earlier run: reuse its index
+        samples = [
+            s + "."
+            for p in sorted(corpus.iterdir())[: max(1, chunks // 15)]
+            for s in p.read_text(encoding="utf-8").split(". ")[:2]
+        ]
+    else:
+        samples = write_corpus(corpus, chunks)
     fake = RandomVectors()
     fake._model = embedder._load()  # share the tokenizer; vectors stay random
     t0 = time.perf_counter()
-    report = ingest([corpus], settings, embedder=fake)
+    ingest([corpus], settings, embedder=fake)
     build = time.perf_counter() - t0
     holder = IndexHolder(settings, embedder)
     index = holder.get()
@@ -123,7 +134,7 @@ def bench_size(work: Path, chunks: int, queries: int, embedder: Embedder) -> Non
         for k in stages:
             stages[k].append(result.timings_ms[k])
     embed_med = statistics.median(stages["embed"])
-    print(f"\n{report.chunks} chunks (index built in {build:.0f} s), {queries} queries")
+    print(f"\n{len(index.chunks)} chunks (index built in {build:.0f} s), {queries} queries")
     print(
         f"  fused retrieval: p50 {percentile(totals, 50):.1f} ms, "
         f"p95 {percentile(totals, 95):.1f} ms"
@@ -144,11 +155,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10_000, 100_000])
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--ingest-chunks", type=int, default=1000)
+    parser.add_argument("--ingest-chunks", type=int, default=300)
+    parser.add_argument("--work", type=Path, help="keep corpora and indexes here for reruns")
+    parser.add_argument("--skip-ingest", action="store_true", help="skip the throughput run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        bench_ingest(work, args.ingest_chunks)
+        work = args.work or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        if not args.skip_ingest:
+            bench_ingest(work / "throughput", args.ingest_chunks)
         embedder = Embedder()
         embedder.warm()
         for size in args.sizes:

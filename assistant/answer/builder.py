@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -81,7 +82,7 @@ class _Terms:
                     continue  # a paraphrase's own verb ("lent" for "loan"): no weight
             self.weight[term] = max(0.1, float(max(known)) if known else top)
 
-    def found(self, tokens: set[str]) -> set[str]:
+    def found(self, tokens: AbstractSet[str]) -> set[str]:
         return {t for t, forms in self.forms.items() if forms & tokens}
 
     def fatal_absent(self) -> list[str]:
@@ -134,7 +135,7 @@ def _candidates(
         )
         facts = index.catalog.facts_between(chunk.doc_id, chunk.start, chunk.end)
         title_tokens = set(tokenize(doc.title))
-        token_cache = [set(tokenize(s.text)) for s in sentences]
+        token_cache = [index.sentence_tokens(s) for s in sentences]
         for i, sentence in enumerate(sentences):
             if sentence.ordinal < chunk.first_sentence or (doc.doc_id, sentence.ordinal) in seen:
                 continue

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +41,9 @@ class Bm25Index:
     avgdl: float
     k1: float = 1.5
     b: float = 0.75
+    # Each posting's Okapi contribution, idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl)):
+    # it does not depend on the query, so it is computed once and a query only adds them up.
+    impacts: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
     def size(self) -> int:
@@ -52,6 +55,41 @@ class Bm25Index:
             return _EMPTY_IDS, _EMPTY_TFS
         lo, hi = int(self.offsets[t]), int(self.offsets[t + 1])
         return self.doc_ids[lo:hi], self.tfs[lo:hi]
+
+
+def _impacts(
+    idf: np.ndarray,
+    offsets: np.ndarray,
+    doc_ids: np.ndarray,
+    tfs: np.ndarray,
+    doc_len: np.ndarray,
+    avgdl: float,
+    k1: float,
+    b: float,
+) -> np.ndarray:
+    terms = np.repeat(np.arange(idf.shape[0]), np.diff(offsets))
+    tf = tfs.astype(np.float64)
+    norm = k1 * (1.0 - b + b * doc_len[doc_ids] / avgdl) if avgdl else np.full(tf.shape, k1)
+    return idf[terms] * (tf * (k1 + 1.0) / (tf + norm))
+
+
+def with_impacts(index: Bm25Index) -> Bm25Index:
+    """``index`` with its per-posting contributions computed."""
+    from dataclasses import replace
+
+    return replace(
+        index,
+        impacts=_impacts(
+            index.idf,
+            index.offsets,
+            index.doc_ids,
+            index.tfs,
+            index.doc_len,
+            index.avgdl,
+            index.k1,
+            index.b,
+        ),
+    )
 
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
@@ -77,16 +115,18 @@ def build_bm25(corpus: Sequence[Sequence[str]], k1: float = 1.5, b: float = 0.75
     doc_ids = np.fromiter((d for d, _ in flat), dtype=np.int32, count=len(flat))
     tfs = np.fromiter((f for _, f in flat), dtype=np.float32, count=len(flat))
     idf = np.fromiter((okapi.idf[t] for t in vocab), dtype=np.float64, count=len(vocab))
-    return Bm25Index(
-        vocab=vocab,
-        idf=idf,
-        offsets=offsets,
-        doc_ids=doc_ids,
-        tfs=tfs,
-        doc_len=np.asarray(okapi.doc_len, dtype=np.float64),
-        avgdl=float(okapi.avgdl),
-        k1=k1,
-        b=b,
+    return with_impacts(
+        Bm25Index(
+            vocab=vocab,
+            idf=idf,
+            offsets=offsets,
+            doc_ids=doc_ids,
+            tfs=tfs,
+            doc_len=np.asarray(okapi.doc_len, dtype=np.float64),
+            avgdl=float(okapi.avgdl),
+            k1=k1,
+            b=b,
+        )
     )
 
 
@@ -112,10 +152,8 @@ def score_candidates(index: Bm25Index, query: Mapping[str, float]) -> tuple[np.n
         t = index.vocab.get(term)
         if t is None or weight == 0:
             continue
-        ids, tf = index.postings(term)
-        tf64 = tf.astype(np.float64)
-        norm = index.k1 * (1.0 - index.b + index.b * index.doc_len[ids] / index.avgdl)
-        scores[ids] += weight * index.idf[t] * (tf64 * (index.k1 + 1.0) / (tf64 + norm))
+        lo, hi = int(index.offsets[t]), int(index.offsets[t + 1])
+        scores[index.doc_ids[lo:hi]] += weight * index.impacts[lo:hi]
         touched = True
     if not touched:
         return _EMPTY_IDS, np.zeros(0)
@@ -230,14 +268,16 @@ def load_bm25(directory: Path) -> Bm25Index:
     """Read an index written by ``save_bm25``."""
     meta = json.loads((directory / "bm25.json").read_text(encoding="utf-8"))
     with np.load(directory / "bm25.npz") as arrays:
-        return Bm25Index(
-            vocab={term: i for i, term in enumerate(meta["terms"])},
-            idf=arrays["idf"],
-            offsets=arrays["offsets"],
-            doc_ids=arrays["doc_ids"],
-            tfs=arrays["tfs"],
-            doc_len=arrays["doc_len"],
-            avgdl=float(meta["avgdl"]),
-            k1=float(meta["k1"]),
-            b=float(meta["b"]),
+        return with_impacts(
+            Bm25Index(
+                vocab={term: i for i, term in enumerate(meta["terms"])},
+                idf=arrays["idf"],
+                offsets=arrays["offsets"],
+                doc_ids=arrays["doc_ids"],
+                tfs=arrays["tfs"],
+                doc_len=arrays["doc_len"],
+                avgdl=float(meta["avgdl"]),
+                k1=float(meta["k1"]),
+                b=float(meta["b"]),
+            )
         )

@@ -52,6 +52,7 @@ class DenseStore:
         self._client = _client(chroma_url, path)
         self.name = name
         self._collection: Any = None
+        self._count: int | None = None  # a generation's collection never changes once built
 
     def _get(self) -> Any:
         if self._collection is None:
@@ -64,6 +65,7 @@ class DenseStore:
             self._client.delete_collection(self.name)
         except Exception:  # absent: nothing to replace
             pass
+        self._count = None
         self._collection = self._client.create_collection(
             self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
@@ -74,6 +76,7 @@ class DenseStore:
         step = max(1, min(4096, self._client.get_max_batch_size()))
         for i in range(0, len(ids), step):
             collection.add(ids=list(ids[i : i + step]), embeddings=vectors[i : i + step])
+        self._count = None
 
     def count(self) -> int:
         return int(self._get().count())
@@ -81,7 +84,9 @@ class DenseStore:
     def query(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
         """The ``n`` nearest chunk ids with cosine similarity, best first."""
         collection = self._get()
-        total = collection.count()
+        if self._count is None:
+            self._count = int(collection.count())
+        total = self._count
         if total == 0:
             return []
         result = collection.query(

@@ -6,19 +6,20 @@ Everything is loaded once and shared by request threads; nothing is loaded at im
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import IndexNotReadyError
 from ..settings import Settings
-from ..types import Chunk, Document
+from ..types import Chunk, Document, Sentence
 from .bm25 import Bm25Index, FuzzyVocabulary, load_bm25
 from .catalog import Catalog
 from .dense import DenseStore
 from .embeddings import Embedder
 from .layout import DataDir
+from .tokens import tokenize
 
 
 def collection_name(prefix: str, generation: str) -> str:
@@ -47,6 +48,18 @@ class Index:
     documents: dict[str, Document]
     sentence_vectors: np.ndarray  # float16, one row per sentence (memory-mapped)
     sentence_base: dict[str, int]  # doc_id -> row of its sentence 0
+
+    token_cache: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
+
+    def sentence_tokens(self, sentence: Sentence) -> frozenset[str]:
+        """BM25 tokens of a sentence, memoised (the answer builder asks for them often)."""
+        key = (sentence.doc_id, sentence.ordinal)
+        tokens = self.token_cache.get(key)
+        if tokens is None:
+            if len(self.token_cache) > 200_000:
+                self.token_cache.clear()
+            tokens = self.token_cache[key] = frozenset(tokenize(sentence.text))
+        return tokens
 
     def sentence_vector(self, doc_id: str, ordinal: int) -> np.ndarray:
         return self.sentence_vectors[self.sentence_base[doc_id] + ordinal]

@@ -30,6 +30,8 @@ _ACRONYM_RE = re.compile(r"\b(?:[A-Za-z]\.){2,}")
 
 def fold(text: str) -> str:
     """Case- and accent-fold ``text``; compatibility forms become plain (₃ -> 3, ℃ -> °c)."""
+    if text.isascii():
+        return text.casefold()  # nothing to decompose: the common case, and 10x faster
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
