@@ -1,7 +1,7 @@
 """Build two evaluation suites and their corpora from RGB's counterfactual set (en_fact).
 
 RGB: the Retrieval-Augmented Generation Benchmark (Chen et al., 2023), licence CC BY-NC-SA 4.0.
-The data is read from /work/shared/data (never copied into the repository); the output goes under
+The data is read from ../shared/data (never copied into the repository); the output goes under
 ``--out`` (default ``evals/data/``, which git ignores):
 
     <out>/rgb/corpus/                 every positive and negative passage, one .txt file each,
@@ -29,7 +29,10 @@ from typing import Any
 
 import yaml
 
-DEFAULT_SOURCE = Path("/work/shared/data/rgb/en_fact_dev.jsonl")
+# ../shared beside the repository (where CI and the developers have it).
+DEFAULT_SOURCE = (
+    Path(__file__).resolve().parents[2] / "shared" / "data" / "rgb" / "en_fact_dev.jsonl"
+)
 DEFAULT_OUT = Path(__file__).resolve().parent / "data"
 SOURCE_NAME = "RGB en_fact (Chen et al., 2023; CC BY-NC-SA 4.0)"
 _SPACE = re.compile(r"\s+")

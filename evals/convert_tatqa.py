@@ -1,6 +1,6 @@
 """Build an evaluation suite and its corpus from TAT-QA's dev set (text-span questions).
 
-TAT-QA (Zhu et al., ACL 2021), licence CC BY 4.0. The data is read from /work/shared/data
+TAT-QA (Zhu et al., ACL 2021), licence CC BY 4.0. The data is read from ../shared/data
 (never copied into the repository); the output goes under ``--out`` (default ``evals/data/``,
 which git ignores):
 
@@ -26,7 +26,10 @@ from typing import Any
 
 import yaml
 
-DEFAULT_SOURCE = Path("/work/shared/data/tatqa/tatqa_dataset_dev.json")
+# ../shared beside the repository (where CI and the developers have it).
+DEFAULT_SOURCE = (
+    Path(__file__).resolve().parents[2] / "shared" / "data" / "tatqa" / "tatqa_dataset_dev.json"
+)
 DEFAULT_OUT = Path(__file__).resolve().parent / "data"
 SOURCE_NAME = "TAT-QA dev (Zhu et al., 2021; CC BY 4.0)"
 _SPACE = re.compile(r"\s+")
