@@ -155,3 +155,35 @@ def test_random_questions_keep_the_contract(seed_assistant, words) -> None:
         first.citations,
         first.numbers,
     )
+
+
+def test_two_sources_telling_one_sentence_differently_are_both_cited(tmp_path, embedder) -> None:
+    from assistant.index.loaded import IndexHolder
+    from assistant.ingest.pipeline import ingest
+    from assistant.service import Assistant
+    from assistant.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    story = (
+        "The 2031 Lakeside Marathon was held on a cold morning in April. "
+        "{winner} won the 2031 Lakeside Marathon in a record time, the organisers said. "
+        "The race drew runners from forty countries.\n"
+    )
+    (corpus / "wire-a.txt").write_text(story.format(winner="Maria Okonkwo"), encoding="utf-8")
+    (corpus / "wire-b.txt").write_text(story.format(winner="Lena Varga"), encoding="utf-8")
+    (corpus / "other.txt").write_text("Tickets for the harbour ferry cost more this year.\n")
+    settings = Settings(data_dir=tmp_path / "data")
+    ingest([corpus], settings, embedder=embedder)
+    assistant = Assistant(settings, IndexHolder(settings, embedder))
+    answer = assistant.answer("Who won the 2031 Lakeside Marathon?")
+    texts = {d: doc.text for d, doc in assistant.holder.get().documents.items()}
+    check_contract(answer, texts)
+    assert answer.conflict and not answer.refused
+    assert "Maria Okonkwo" in answer.answer and "Lena Varga" in answer.answer
+    assert {c.doc_id for c in answer.citations} == {"wire-a", "wire-b"}
+    # one source alone is not a disagreement
+    (corpus / "wire-b.txt").unlink()
+    ingest([corpus], settings, prune=True, embedder=embedder)
+    single = assistant.answer("Who won the 2031 Lakeside Marathon?")
+    assert not single.conflict and "Maria Okonkwo" in single.answer

@@ -92,9 +92,9 @@ class _Terms:
     def unmet(self, missing: Sequence[str]) -> list[str]:
         """The essential terms among ``missing`` that no other spelling excuses."""
         return [
-            t for t in missing
-            if self.essential(t)
-            and not (t in self.joined_of and self.joined_of[t] not in missing)
+            t
+            for t in missing
+            if self.essential(t) and not (t in self.joined_of and self.joined_of[t] not in missing)
         ]
 
     def essential(self, term: str) -> bool:
@@ -165,8 +165,10 @@ def _candidates(
                 and f.end <= sentence.end
             )
             similarity = (
-                float(index.sentence_vector(doc.doc_id, sentence.ordinal).astype(np.float32)
-                      @ query_vector)
+                float(
+                    index.sentence_vector(doc.doc_id, sentence.ordinal).astype(np.float32)
+                    @ query_vector
+                )
                 if query_vector is not None
                 else 0.0
             )
@@ -409,8 +411,12 @@ def build_answer(
             info = replace(info, wants=frozenset(kinds))
             fitting = [c for c in fitting if _fitting_facts(info, c.facts)]
     if info.numeric:
-        return _numeric_answer(question, info, terms, best, fitting, candidates)
-    return _textual_answer(question, info, terms, best)
+        answer = _numeric_answer(question, info, terms, best, fitting, candidates)
+        if answer.conflict:
+            return answer
+    else:
+        answer = _textual_answer(question, info, terms, best)
+    return _retold_differently(question, info, terms, best, fitting) or answer
 
 
 def _citation(n: int, c: Candidate) -> Citation:
@@ -437,6 +443,57 @@ def _textual_answer(question: str, info: QuestionInfo, terms: _Terms, best: Cand
     spans = _name_spans(info, best.sentence, terms)
     text = _excerpt(best.sentence, spans) + " [1]."
     return _finish(question, text, [best], set(), False)
+
+
+NEAR_DUPLICATE = 0.5  # token Jaccard above which two sentences tell the same thing
+
+
+def _specifics(sentence: Sentence, info: QuestionInfo) -> set[str]:
+    """Tokens of the sentence's names and numbers, leaving out the question's own words."""
+    found: set[str] = set()
+    for match in _NAME_RE.finditer(sentence.text):
+        if match.start() == 0 and " " not in match.group():
+            continue
+        found.update(tokenize(match.group()))
+    found.update(t for t in tokenize(sentence.text) if t[0].isdigit())
+    return found - set(info.terms) - info.names
+
+
+def _retold_differently(
+    question: str,
+    info: QuestionInfo,
+    terms: _Terms,
+    best: Candidate,
+    fitting: Sequence[Candidate],
+) -> Answer | None:
+    """Another source telling the same sentence with a different name or number.
+
+    Two sentences from different documents that share most of their words but differ in the
+    names or numbers they state disagree about the answer: both are reported, each cited.
+    """
+    mine = set(best.sentence.text and tokenize(best.sentence.text))
+    specifics = _specifics(best.sentence, info)
+    for cand in fitting:
+        if cand.doc.doc_id == best.doc.doc_id or cand.coverage < CONFLICT_RELEVANCE * best.coverage:
+            continue
+        theirs = set(tokenize(cand.sentence.text))
+        if not mine or len(mine & theirs) / len(mine | theirs) < NEAR_DUPLICATE:
+            continue
+        other = _specifics(cand.sentence, info)
+        only_mine, only_theirs = specifics - other, other - specifics
+        if not only_mine or not only_theirs:
+            continue
+        conflicting = {
+            f.fact_id
+            for c, only in ((best, only_mine), (cand, only_theirs))
+            for f in c.facts
+            if set(tokenize(f.text)) & only
+        }
+        first = _excerpt(best.sentence, _name_spans(info, best.sentence, terms))
+        second = _excerpt(cand.sentence, _name_spans(info, cand.sentence, terms))
+        text = f"The sources disagree: {first} [1]; but {second} [2]."
+        return _finish(question, text, [best, cand], conflicting, True)
+    return None
 
 
 # Words that qualify an estimate or point back at a topic rather than name a different thing:
