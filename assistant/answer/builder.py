@@ -446,6 +446,7 @@ def _textual_answer(question: str, info: QuestionInfo, terms: _Terms, best: Cand
 
 
 NEAR_DUPLICATE = 0.5  # token Jaccard above which two sentences tell the same thing
+SAME_TELLING = 0.8  # ... and above which, without their names and numbers, they are one telling
 
 
 def _specifics(sentence: Sentence, info: QuestionInfo) -> set[str]:
@@ -483,6 +484,9 @@ def _retold_differently(
         only_mine, only_theirs = specifics - other, other - specifics
         if not only_mine or not only_theirs:
             continue
+        rest_mine, rest_theirs = mine - only_mine, theirs - only_theirs
+        if len(rest_mine & rest_theirs) / len(rest_mine | rest_theirs) < SAME_TELLING:
+            continue  # told in other words: more likely a different statement than a swap
         conflicting = {
             f.fact_id
             for c, only in ((best, only_mine), (cand, only_theirs))
