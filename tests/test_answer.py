@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.answer.numbers import check_numbers, stated_numbers
+from assistant.answer.numbers import check_numbers, mask_markers, stated_numbers
 from assistant.types import Answer, Citation, Fact
 
 pytestmark = pytest.mark.slow
@@ -43,8 +43,12 @@ def check_contract(answer: Answer, texts: dict[str, str]) -> None:
     assert markers == ids, (answer.answer, ids)
     for c in answer.citations:
         assert texts[c.doc_id][c.start : c.end] == c.quote
+    # every numeral in the answer is listed, recognised quantity or not
+    listed = " ".join(n.text for n in answer.numbers)
+    for numeral in re.findall(r"\d+", mask_markers(answer.answer)):
+        assert numeral in listed, (numeral, answer.answer)
     stated = stated_numbers(answer.answer)
-    assert [n.text for n in answer.numbers] == [q.text for q in stated]
+    assert [q.text for q in stated] == [n.text for n in answer.numbers if n.unit or n.fact_id]
     for n in answer.numbers:
         assert n.status in ("verified", "conflict", "unverified")
     if answer.refused:
@@ -110,6 +114,16 @@ def test_scale_slip_never_verifies() -> None:
     assert [n.status for n in good] == ["verified"]
     assert [n.status for n in bad] == ["unverified"]
     assert [n.status for n in wrong_unit] == ["unverified"]
+
+
+def test_numerals_that_are_no_quantity_are_listed_but_never_verified() -> None:
+    cite = Citation(1, "d", "T", "The F-35 order of 10/27/2017 stood.", 0, 35)
+    checks = check_numbers("The F-35 order of 10/27/2017 stood [1].", [cite], {1: []})
+    listed = " ".join(n.text for n in checks)
+    for numeral in ("35", "10", "27", "2017"):
+        assert numeral in listed
+    assert {n.status for n in checks} == {"unverified"}
+    assert all(n.citation == 1 for n in checks)
 
 
 def test_citation_markers_are_not_numbers() -> None:

@@ -27,6 +27,36 @@ def stated_numbers(text: str) -> list[Quantity]:
     return find_quantities(mask_markers(text))
 
 
+_NUMERAL_RE = re.compile(r"\d+(?:[.,:/-]\d+)*")
+
+
+def _other_numerals(
+    answer: str, stated: Sequence[Quantity], citations: Sequence[Citation]
+) -> list[tuple[int, NumberCheck]]:
+    """Numerals that are no recognised quantity ("10/27/2017", "2017/18", "F-35"): listed all
+    the same, so the answer states no number that ``numbers`` leaves out. They are never
+    ``verified`` (no fact holds them); the note says whether a cited quote has them verbatim."""
+    masked = mask_markers(answer)
+    for q in stated:  # blank what is already listed; what digits remain are listed here
+        masked = masked[: q.start] + " " * (q.end - q.start) + masked[q.end :]
+    extra: list[tuple[int, NumberCheck]] = []
+    for match in _NUMERAL_RE.finditer(masked):
+        text = match.group()
+        where = next((c.id for c in citations if text in c.quote), None)
+        note = (
+            f"stated verbatim in [{where}], but not a quantity the facts table holds"
+            if where is not None
+            else "not a quantity the facts table holds, and in no cited passage"
+        )
+        try:
+            value: float | None = float(text.replace(",", ""))
+        except ValueError:
+            value = None
+        check = NumberCheck(text, value, "", "unverified", where, value, value, None, note)
+        extra.append((match.start(), check))
+    return extra
+
+
 def _next_marker(text: str, position: int) -> int | None:
     """The citation marker that follows ``position`` in the same sentence."""
     for match in MARKER_RE.finditer(text, position):
@@ -54,9 +84,10 @@ def check_numbers(
     Returns:
         One ``NumberCheck`` per stated number, in order of appearance.
     """
-    checks: list[NumberCheck] = []
+    checks: list[tuple[int, NumberCheck]] = []
     ids = [c.id for c in citations]
-    for q in stated_numbers(answer):
+    stated = stated_numbers(answer)
+    for q in stated:
         preferred = _next_marker(answer, q.end)
         order = ([preferred] if preferred in ids else []) + [i for i in ids if i != preferred]
         match: tuple[int, Fact] | None = None
@@ -68,24 +99,15 @@ def check_numbers(
             if match:
                 break
         if match is None:
-            checks.append(
-                NumberCheck(
-                    q.text,
-                    q.value,
-                    q.unit,
-                    "unverified",
-                    preferred,
-                    q.low,
-                    q.high,
-                    None,
-                    "no fact in a cited passage has this value and unit",
-                )
-            )
+            note = "no fact in a cited passage has this value and unit"
+            check = NumberCheck(q.text, q.value, q.unit, "unverified", preferred, q.low, q.high,
+                                None, note)
+            checks.append((q.start, check))
             continue
         cid, fact = match
         status = "conflict" if fact.fact_id in conflicting else "verified"
         note = f"{fact.subject or '?'} · {fact.attribute or '?'} = {fact.text}"
-        checks.append(
-            NumberCheck(q.text, q.value, q.unit, status, cid, q.low, q.high, fact.fact_id, note)
-        )
-    return checks
+        check = NumberCheck(q.text, q.value, q.unit, status, cid, q.low, q.high, fact.fact_id, note)
+        checks.append((q.start, check))
+    checks.extend(_other_numerals(answer, stated, citations))
+    return [check for _, check in sorted(checks, key=lambda item: item[0])]
