@@ -61,8 +61,8 @@ class _Terms:
         self.forms: dict[str, frozenset[str]] = {}
         self.weight: dict[str, float] = {}
         self.absent: list[str] = []  # terms the corpus never uses, in any spelling
-        # "Baku-Tau" yields "baku", "tau" and "bakutau"; a passage spelling it "Baku-Ta" meets
-        # the joined form fuzzily, and then the missing part "tau" is excused.
+        # "Ust-Kara" yields "ust", "kara" and "ustkara"; a passage spelling it "Ust-Kar" meets
+        # the joined form fuzzily, and then the missing part "kara" is excused.
         self.joined_of: dict[str, str] = {}
         for word in re.findall(r"\w+(?:[-‐‑–]\w+)+", info.text):
             tokens = tokenize(word)

@@ -80,6 +80,6 @@ LibraryDep = Annotated[Library, Depends(get_library)]
 ReadinessDep = Annotated[Readiness, Depends(get_readiness)]
 
 DocIdPath = Annotated[str, Path(description="A document id, as listed by GET /v1/documents.",
-                                examples=["kazakhstan-tungsten-2025-11-21"])]
+                                examples=["example-mining-report-2024"])]
 ConversationIdPath = Annotated[str, Path(description="A conversation id returned by POST /v1/ask.",
                                          examples=["c_9f2a61b0c4d7e813"])]

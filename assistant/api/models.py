@@ -15,24 +15,24 @@ from pydantic import BaseModel, ConfigDict, Field
 
 _CITATION: dict[str, Any] = {
     "id": 1,
-    "doc_id": "kazakhstan-tungsten-2025-11-21",
-    "title": "U.S. Rushes to Claim Stake in Kazakhstan's Tungsten",
-    "quote": "In 2024, global tungsten production was about 81,000 tons.",
+    "doc_id": "example-mining-report-2024",
+    "title": "Example Mining Annual Report 2024",
+    "quote": "In 2023, the Example mine produced about 12,500 tons of copper.",
     "start": 10412,
     "end": 10470,
 }
 _NUMBER: dict[str, Any] = {
-    "text": "81,000 tons", "value": 81000.0, "low": 81000.0, "high": 81000.0, "unit": "t",
-    "status": "verified", "citation": 1, "fact_id": "kazakhstan-tungsten-2025-11-21#f12",
-    "note": "world · tungsten production",
+    "text": "12,500 tons", "value": 12500.0, "low": 12500.0, "high": 12500.0, "unit": "t",
+    "status": "verified", "citation": 1, "fact_id": "example-mining-report-2024#f12",
+    "note": "Example mine · copper production",
 }
 _ANSWER: dict[str, Any] = {
     "conversation_id": "c_9f2a61b0c4d7e813",
-    "answer": "In 2024, global tungsten production was about 81,000 tons [1].",
+    "answer": "In 2023, the Example mine produced about 12,500 tons of copper [1].",
     "refused": False,
     "citations": [_CITATION],
     "numbers": [_NUMBER],
-    "standalone_question": "How much tungsten did the world produce in 2024?",
+    "standalone_question": "How much copper did the Example mine produce in 2023?",
     "conflict": False,
     "related": [],
     "composer": "extractive",
@@ -70,7 +70,7 @@ class ErrorResponse(BaseModel):
 
 class AskRequest(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"question": "How much tungsten did the world produce in 2024?"},
+        {"question": "How much copper did the Example mine produce in 2023?"},
         {"question": "And in 2023?", "conversation_id": "c_9f2a61b0c4d7e813"},
     ]})
     question: str = Field(
@@ -168,7 +168,8 @@ class ConversationSummary(BaseModel):
 
 class ConversationList(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"conversations": [
-        {"id": "c_9f2a61b0c4d7e813", "title": "How much tungsten did the world produce in 2024?",
+        {"id": "c_9f2a61b0c4d7e813",
+         "title": "How much copper did the Example mine produce in 2023?",
          "created": 1763712000.0, "updated": 1763712042.5}
     ]}]})
     conversations: list[ConversationSummary]
@@ -184,10 +185,11 @@ class TurnOut(BaseModel):
 
 class ConversationDetail(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "id": "c_9f2a61b0c4d7e813", "title": "How much tungsten did the world produce in 2024?",
+        "id": "c_9f2a61b0c4d7e813",
+        "title": "How much copper did the Example mine produce in 2023?",
         "created": 1763712000.0, "updated": 1763712000.0,
-        "turns": [{"n": 1, "question": "How much tungsten did the world produce in 2024?",
-                   "standalone_question": "How much tungsten did the world produce in 2024?",
+        "turns": [{"n": 1, "question": "How much copper did the Example mine produce in 2023?",
+                   "standalone_question": "How much copper did the Example mine produce in 2023?",
                    "answer": _ANSWER, "created": 1763712000.0}],
     }]})
     id: str
@@ -200,8 +202,8 @@ class ConversationDetail(BaseModel):
 # -- documents --------------------------------------------------------------------------
 
 _DOC: dict[str, Any] = {
-    "id": "kazakhstan-tungsten-2025-11-21",
-    "title": "U.S. Rushes to Claim Stake in Kazakhstan's Tungsten",
+    "id": "example-mining-report-2024",
+    "title": "Example Mining Annual Report 2024",
     "source": "China Geological Survey", "published": "2025-11-21T08:57:57",
     "url": None, "chars": 14250,
 }
@@ -229,7 +231,7 @@ class DocumentList(BaseModel):
 class DocumentDetail(DocumentSummary):
     model_config = ConfigDict(json_schema_extra={"examples": [{
         **_DOC, "content_hash": "5be0…", "chunks": 21, "facts": 64,
-        "text_url": "/v1/documents/kazakhstan-tungsten-2025-11-21/text",
+        "text_url": "/v1/documents/example-mining-report-2024/text",
     }]})
     content_hash: str
     chunks: int
@@ -241,8 +243,8 @@ class IngestResult(BaseModel):
     """What an upload or a delete changed in the index."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
-        "doc_id": "tungsten-notes", "changed": True, "generation": "g20251121T090102-d4e5f6",
-        "added": ["tungsten-notes"], "replaced": [], "removed": [],
+        "doc_id": "site-visit-notes", "changed": True, "generation": "g20251121T090102-d4e5f6",
+        "added": ["site-visit-notes"], "replaced": [], "removed": [],
         "documents": 2, "chunks": 25, "facts": 70, "seconds": 0.41,
     }]})
     doc_id: str
@@ -261,8 +263,8 @@ class IngestResult(BaseModel):
 
 
 _FACT: dict[str, Any] = {
-    "fact_id": "kazakhstan-tungsten-2025-11-21#f12",
-    "doc_id": "kazakhstan-tungsten-2025-11-21", "text": "$150 million", "start": 9107,
+    "fact_id": "example-mining-report-2024#f12",
+    "doc_id": "example-mining-report-2024", "text": "$150 million", "start": 9107,
     "end": 9119, "kind": "currency", "value": 150000000.0, "low": 150000000.0,
     "high": 150000000.0, "unit": "USD", "subject": "deep processing complex",
     "attribute": "investment", "provenance": "extracted", "iso": None,
@@ -341,13 +343,13 @@ class ChatRequest(BaseModel):
     model_config = ConfigDict(extra="allow", json_schema_extra={"examples": [{
         "model": "assistant",
         "messages": [
-            {"role": "user", "content": "How much tungsten did the world produce in 2024?"},
+            {"role": "user", "content": "How much copper did the Example mine produce in 2023?"},
         ],
     }, {
         "model": "assistant", "stream": True,
         "messages": [
-            {"role": "user", "content": "Which tungsten projects in Kazakhstan are contested?"},
-            {"role": "assistant", "content": "The Upper Kairadjinskoye and North Katpal [1]."},
+            {"role": "user", "content": "Which company operates the Example mine?"},
+            {"role": "assistant", "content": "Acme Metals operates it [1]."},
             {"role": "user", "content": "Who is bidding for them?"},
         ],
     }]})

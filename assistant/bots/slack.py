@@ -53,8 +53,8 @@ EVENTS_PATH = "/slack/events"
 ASK_COMMAND = "/ask"
 PUBLIC_PREFIX = "public "
 USAGE = (
-    f"Ask a question about the sources, e.g. `{ASK_COMMAND} How much tungsten did the world "
-    f"produce in 2024?` Only you see the answer; `{ASK_COMMAND} public …` answers in the channel."
+    f"Ask a question about the sources, e.g. `{ASK_COMMAND} How much copper did the Example mine "
+    f"produce in 2023?` Only you see the answer; `{ASK_COMMAND} public …` answers in the channel."
 )
 _MENTION = re.compile(r"<[@!][^>]*>")  # user mentions and <!here>-style specials
 _LINK = re.compile(r"<([^>|]+)\|([^>]*)>|<([^>]+)>")  # <url|label>, <#C123|name>, <url>

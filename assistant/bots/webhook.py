@@ -72,7 +72,7 @@ class HookRequest(BaseModel):
     """What a bot posts."""
 
     model_config = ConfigDict(extra="ignore", json_schema_extra={"examples": [
-        {"text": "How much tungsten did the world produce in 2024?", "user": "U123",
+        {"text": "How much copper did the Example mine produce in 2023?", "user": "U123",
          "thread": "chat-42"},
         {"text": "And in 2023?", "user": "U123", "thread": "chat-42",
          "callback_url": "https://bot.example.com/assistant-replies"},

@@ -1,8 +1,8 @@
 """The BM25 tokenizer: folds Unicode, case, hyphens and plurals so variants of a word meet.
 
 - NFKD folding turns subscript digits into digits (WO₃ -> wo3) and strips accents (é -> e).
-- A hyphenated or apostrophised name yields its parts *and* its joined form, so "Baku-Tau",
-  "Baku Tau" and "Bakutau" all share a token.
+- A hyphenated or apostrophised name yields its parts *and* its joined form, so "Ust-Kara",
+  "Ust Kara" and "Ustkara" all share a token.
 - Thousands separators inside numbers are dropped ("81,000" -> "81000").
 - A light plural fold ("reserves" -> "reserve", "deposits" -> "deposit").
 """

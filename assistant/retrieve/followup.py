@@ -5,8 +5,8 @@ and on the earlier turns (their standalone questions, the entities their answers
 quotes they cited).
 
 1. The *antecedent* is the main subject of the previous turn: a capitalised name in its
-   standalone question (a name with a head noun, "the North Katapar deposit", first), else the
-   noun phrase a question without names was about when it is specific ("the global tungsten
+   standalone question (a name with a head noun, "the North Ridge deposit", first), else the
+   noun phrase a question without names was about when it is specific ("the global copper
    output"), else the subjects its answer's facts were about (``Turn.entities``), else a name
    in the cited quotes. After "Which deposit ...?" the name in the answer ending in "deposit"
    (or in apposition with "a ... deposit") is the antecedent instead.
@@ -57,7 +57,7 @@ _SMALL_TALK = frozenset(
     """thanks thank ok okay yes no yeah yep nope great cool nice hello hi hey sorry really wow
     interesting sure right fine good perfect""".split()
 )
-# Common head nouns of named things ("the Ima mine", "the Baku-Tau project"): general English.
+# Common head nouns of named things ("the Example mine", "the Acme-West project"): general English.
 _HEADS = frozenset(
     """mine mines deposit deposits project projects company companies corporation group groups
     bank banks fund funds agency agencies government ministry department field fields plant
@@ -103,8 +103,8 @@ class _Word(NamedTuple):  # a NamedTuple: built for every word, so it must be ch
 class _Phrase:
     """A noun phrase found in some text: ``text[start:end]`` with its determiner."""
 
-    text: str  # as it should be written into a question ("the North Katapar deposit")
-    name: str  # without determiner and head noun ("North Katapar")
+    text: str  # as it should be written into a question ("the North Ridge deposit")
+    name: str  # without determiner and head noun ("North Ridge")
     start: int = -1  # where it is in the text it was found in (-1: not from that text)
     end: int = -1
     headed: bool = False  # ends with a common head noun
@@ -171,7 +171,7 @@ def _names(text: str) -> tuple[_Phrase, ...]:
             name_end -= 2
         start, end, headed = words[i].start, name_end, False
         if name_end == words[j].end:
-            # a head noun after at most two modifiers: "the Ima tungsten project"
+            # a head noun after at most two modifiers: "the Example copper project"
             for k in range(j + 1, min(j + 4, len(words))):
                 if not _joined(text, words[k - 1], words[k]) or words[k].low in _FUNCTION or (
                     _is_name_word(words[k].text)
@@ -212,7 +212,7 @@ def _question_names(text: str) -> list[_Phrase]:
 
 
 def _same_name(a: str, b: str) -> bool:
-    """Whether two names are spellings of one name ("North Katapar" ~ "North Katpal")."""
+    """Whether two names are spellings of one name ("North Ridge" ~ "Nort Ridge")."""
     fa, fb = fold(a), fold(b)
     if fa == fb or fa.startswith(fb + " ") or fb.startswith(fa + " "):
         return True
@@ -302,7 +302,7 @@ def _answer_entity(turn: Turn) -> _Phrase | None:
         return None
     asked = {fold(p.name) for p in _names(turn.standalone)}
     stem = fold(noun).rstrip("s")
-    # "American Tungsten Corp., a U.S. tungsten industry company": an apposition names the kind
+    # "Acme Metals Inc., a U.S. copper company": an apposition names the kind
     apposition = re.compile(
         r"\.?,\s+(?:a|an|the)\s+(?:\S+\s+){0,5}?" + re.escape(noun) + r"s?\b", re.I
     )
@@ -333,7 +333,7 @@ def _antecedent_of(turn: Turn) -> tuple[_Phrase | None, bool]:
             return (not p.headed, not cited, i)
 
         return min(enumerate(names), key=rank)[1], True
-    # A question without names is about its noun phrase ("the global tungsten output") when
+    # A question without names is about its noun phrase ("the global copper output") when
     # that is specific; the cited facts' subjects come next, then a vaguer noun phrase.
     topic, _ = _topic_np(turn.standalone)
     if topic is not None and sum(w.low not in _FUNCTION for w in _words(topic.text)) >= 2:
@@ -466,7 +466,7 @@ def _resolve(question: str, ant: _Phrase) -> str:
         if low in {"its", "their"} or (low in {"his", "her"} and i + 1 < len(words)
                                        and words[i + 1].low not in _FUNCTION):
             if any(p.end <= w.start for p in own):
-                i += 1  # "Did Almonty repay its loan?": its own subject's
+                i += 1  # "Did Acme repay its loan?": its own subject's
                 continue
             do_support = any(x.low in _DO for x in words[:i]) or any(
                 x.low in _BE for x in words[:i]

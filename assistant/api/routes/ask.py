@@ -23,8 +23,8 @@ router = APIRouter(tags=["ask"])
 
 _STREAM_EXAMPLE = (
     'event: retrieval\ndata: {"conversation_id": "c_9f2a61b0c4d7e813", "standalone_question": '
-    '"How much tungsten did the world produce in 2024?", "timings_ms": {"total": 11.3}}\n\n'
-    'event: answer\ndata: {"delta": "In 2024, global tungsten production "}\n\n'
+    '"How much copper did the Example mine produce in 2023?", "timings_ms": {"total": 11.3}}\n\n'
+    'event: answer\ndata: {"delta": "In 2023, the Example mine produced "}\n\n'
     'event: answer\ndata: {"delta": "was about 81,000 tons [1]."}\n\n'
     'event: citations\ndata: {"citations": [{"id": 1, "doc_id": "…", "quote": "…"}]}\n\n'
     'event: numbers\ndata: {"numbers": [{"text": "81,000 tons", "status": "verified"}]}\n\n'

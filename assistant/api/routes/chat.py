@@ -45,7 +45,7 @@ _STREAM_EXAMPLE = (
     '"model": "assistant", "choices": [{"index": 0, "delta": {"role": "assistant", '
     '"content": ""}, "finish_reason": null}]}\n\n'
     'data: {"id": "chatcmpl-3b1f", "object": "chat.completion.chunk", …, "choices": [{"index": '
-    '0, "delta": {"content": "In 2024, global tungsten production "}, "finish_reason": null}]}'
+    '0, "delta": {"content": "In 2023, the Example mine produced "}, "finish_reason": null}]}'
     '\n\n'
     'data: {"id": "chatcmpl-3b1f", "object": "chat.completion.chunk", …, "choices": [{"index": '
     '0, "delta": {}, "finish_reason": "stop"}], "citations": […], "numbers": […]}\n\n'

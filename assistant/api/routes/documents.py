@@ -87,7 +87,7 @@ def get_document(doc_id: DocIdPath, assistant: AssistantDep) -> DocumentDetail:
 @router.get(
     "/v1/documents/{doc_id}/text",
     response_class=PlainTextResponse,
-    responses={200: {"content": {"text/plain": {"example": "SunSirs: U.S. Rushes to Claim …"}},
+    responses={200: {"content": {"text/plain": {"example": "Example Mining Annual Report 2024 …"}},
                      "description": "Exactly the cleaned text; citation offsets index into it."},
                **error_responses(400, 401, 404, 503, json_route=False)},
 )
