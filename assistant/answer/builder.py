@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 from wordfreq import zipf_frequency
@@ -22,7 +23,7 @@ from wordfreq import zipf_frequency
 from ..index.loaded import Index
 from ..index.tokens import tokenize
 from ..ingest.quantities import find_quantities, same_quantity
-from ..types import Answer, Citation, Document, Fact, Hit, NumberCheck, Sentence
+from ..types import Answer, Citation, Document, Fact, Hit, NumberCheck, Quantity, Sentence
 from .numbers import check_numbers
 from .question import QuestionInfo, analyse
 
@@ -194,12 +195,14 @@ def _candidates(
     return out
 
 
-def _question_values(info: QuestionInfo) -> list:
-    return find_quantities(info.text) if info.mentions_number else []
+@lru_cache(maxsize=4096)
+def _question_values(question: str) -> tuple[Quantity, ...]:
+    """The question's own numbers, parsed once (asked for every candidate sentence)."""
+    return tuple(find_quantities(question))
 
 
 def _fitting_facts(info: QuestionInfo, facts: Sequence[Fact]) -> list[Fact]:
-    asked = _question_values(info)
+    asked = _question_values(info.text) if info.mentions_number else ()
     fitting = []
     for fact in facts:
         if fact.kind not in info.wants:
@@ -472,7 +475,7 @@ def _retold_differently(
     Two sentences from different documents that share most of their words but differ in the
     names or numbers they state disagree about the answer: both are reported, each cited.
     """
-    mine = set(best.sentence.text and tokenize(best.sentence.text))
+    mine = set(tokenize(best.sentence.text))
     specifics = _specifics(best.sentence, info)
     for cand in fitting:
         if cand.doc.doc_id == best.doc.doc_id or cand.coverage < CONFLICT_RELEVANCE * best.coverage:

@@ -39,14 +39,11 @@ from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import AssistantError
-from ..service import Assistant
 from ..settings import Settings
 from .render import escape_mrkdwn, render_blocks, render_error_blocks, render_fallback
-from .threads import BotState
+from .threads import AssistantProvider, BotState
 
 log = logging.getLogger("assistant.bots.slack")
-
-AssistantProvider = Callable[[], Assistant]
 
 SLACK_API_URL = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"

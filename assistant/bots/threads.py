@@ -13,6 +13,13 @@ import time
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..service import Assistant
+
+# How the bots reach the app's shared Assistant (a callable, so mounting them loads nothing).
+AssistantProvider = Callable[[], "Assistant"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS threads (

@@ -46,11 +46,9 @@ from ..service import Assistant, answer_to_contract, clean_question
 from ..settings import Settings
 from ..types import Answer
 from .render import render_text
-from .threads import BotState
+from .threads import AssistantProvider, BotState
 
 log = logging.getLogger("assistant.bots.webhook")
-
-AssistantProvider = Callable[[], Assistant]
 
 HOOK_PATH = "/v1/hooks/ask"
 TIMESTAMP_HEADER = "X-Assistant-Timestamp"

@@ -78,9 +78,6 @@ class DenseStore:
             collection.add(ids=list(ids[i : i + step]), embeddings=vectors[i : i + step])
         self._count = None
 
-    def count(self) -> int:
-        return int(self._get().count())
-
     def query(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
         """The ``n`` nearest chunk ids with cosine similarity, best first."""
         collection = self._get()
@@ -105,10 +102,3 @@ class DenseStore:
                 self._client.delete_collection(name)
                 dropped.append(name)
         return dropped
-
-    def drop(self) -> None:
-        try:
-            self._client.delete_collection(self.name)
-        except Exception:  # already gone
-            pass
-        self._collection = None

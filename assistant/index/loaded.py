@@ -67,9 +67,6 @@ class Index:
     def text(self, doc_id: str) -> str:
         return self.documents[doc_id].text
 
-    def close(self) -> None:
-        self.catalog.close()
-
 
 def load_index(settings: Settings) -> Index:
     """Load the serving generation of ``settings.data_dir``.
@@ -133,7 +130,3 @@ class IndexHolder:
                 self._index, self._stamp = fresh, stamp
                 # The old generation's catalog is left open: requests in flight may use it.
             return self._index
-
-    @property
-    def loaded(self) -> bool:
-        return self._index is not None
