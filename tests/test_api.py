@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from assistant.ingest.quantities import find_quantities
+from assistant.text.quantities import find_quantities
 
 if TYPE_CHECKING:
     from api_fixtures import LiveServer

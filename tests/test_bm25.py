@@ -18,7 +18,7 @@ from assistant.index.bm25 import (
     score_candidates,
     top_k,
 )
-from assistant.index.tokens import tokenize
+from assistant.text.tokens import tokenize
 
 WORDS = [f"w{i}" for i in range(60)]
 

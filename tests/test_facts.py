@@ -8,7 +8,7 @@ import pytest
 
 from assistant.errors import InputError
 from assistant.ingest.facts import extract_facts, load_curated_facts, normalise_name
-from assistant.ingest.quantities import find_quantities
+from assistant.text.quantities import find_quantities
 from assistant.ingest.sentences import sentence_objects
 from assistant.types import Fact, Sentence
 

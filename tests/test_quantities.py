@@ -11,7 +11,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.ingest.quantities import find_quantities, parse_quantity, same_quantity
+from assistant.text.quantities import find_quantities, parse_quantity, same_quantity
 from assistant.types import Fact, Quantity
 
 SEED_NAME = "000_fa04363b0b6fbf05.txt"

@@ -69,7 +69,7 @@ def test_hits_point_into_the_stored_text(seed_holder) -> None:
 
 
 def test_misspelled_name_meets_through_fuzzy_terms(seed_holder) -> None:
-    from assistant.index.tokens import tokenize
+    from assistant.text.tokens import tokenize
 
     index = seed_holder.get()
     expanded = index.fuzzy.expand(tokenize("Katappar"))

@@ -27,8 +27,8 @@ from dataclasses import dataclass, replace
 import httpx
 
 from ..index.loaded import Index
-from ..index.tokens import tokenize
 from ..settings import Settings
+from ..text.tokens import tokenize
 from ..types import Answer, Citation, Fact, Hit
 from .numbers import MARKER_RE, check_numbers
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 
-from ..ingest.quantities import find_quantities, same_quantity
+from ..text.quantities import find_quantities, same_quantity
 from ..types import Citation, Fact, NumberCheck, Quantity
 
 MARKER_RE = re.compile(r"\[(\d+)\]")
@@ -107,7 +107,8 @@ def check_numbers(
         cid, fact = match
         status = "conflict" if fact.fact_id in conflicting else "verified"
         note = f"{fact.subject or '?'} · {fact.attribute or '?'} = {fact.text}"
-        check = NumberCheck(q.text, q.value, q.unit, status, cid, q.low, q.high, fact.fact_id, note)
+        check = NumberCheck(q.text, q.value, q.unit, status, cid, q.low, q.high, fact.fact_id, note,
+                            subject=fact.subject or None)
         checks.append((q.start, check))
     checks.extend(_other_numerals(answer, stated, citations))
     return [check for _, check in sorted(checks, key=lambda item: item[0])]

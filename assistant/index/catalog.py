@@ -1,7 +1,7 @@
 """The SQLite catalog of one index generation: documents, sentences, chunks and facts.
 
 Facts are queryable by subject, attribute and value (``query_facts``); names are matched on
-their folded form (``assistant.index.tokens.fold``) so case, accents and hyphens don't matter.
+their folded form (``assistant.text.tokens.fold``) so case, accents and hyphens don't matter.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
+from ..text.entities import Entity
+from ..text.tokens import fold
 from ..types import Chunk, Document, Fact, Sentence
-from .tokens import fold
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -39,6 +40,10 @@ CREATE TABLE IF NOT EXISTS facts (
 CREATE INDEX IF NOT EXISTS facts_doc ON facts (doc_id, start);
 CREATE INDEX IF NOT EXISTS facts_subject ON facts (subject_key);
 CREATE INDEX IF NOT EXISTS facts_value ON facts (low, high);
+CREATE TABLE IF NOT EXISTS entities (
+    doc_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, label TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS entities_doc ON entities (doc_id, start);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -77,6 +82,7 @@ class Catalog:
         sentences: Sequence[Sentence],
         chunks: Sequence[Chunk],
         facts: Sequence[Fact],
+        entities: Sequence[Entity] = (),
     ) -> None:
         with self._lock, self._db:
             self._db.execute(
@@ -112,6 +118,10 @@ class Catalog:
                     )
                     for c in chunks
                 ],
+            )
+            self._db.executemany(
+                "INSERT INTO entities VALUES (?, ?, ?, ?)",
+                [(doc.doc_id, e.start, e.end, e.label) for e in entities],
             )
         self.add_facts(facts)
 
@@ -162,6 +172,7 @@ class Catalog:
                     for table, cols in (
                         ("documents", "*"),
                         ("sentences", "*"),
+                        ("entities", "*"),
                     ):
                         self._db.execute(
                             f"INSERT INTO {table} SELECT {cols} FROM old.{table} "
@@ -286,6 +297,17 @@ class Catalog:
             )
         ]
 
+    def entities_between(self, doc_id: str, start: int, end: int) -> list[Entity]:
+        """Named entities inside ``[start, end)`` of a document, in document offsets."""
+        return [
+            Entity(s, e, label)
+            for s, e, label in self._rows(
+                'SELECT start, "end", label FROM entities WHERE doc_id = ? AND start >= ? '
+                'AND "end" <= ? ORDER BY start',
+                (doc_id, start, end),
+            )
+        ]
+
     def query_facts(
         self,
         q: str | None = None,
@@ -346,5 +368,5 @@ class Catalog:
     def counts(self) -> dict[str, int]:
         return {
             table: self._rows(f"SELECT COUNT(*) FROM {table}")[0][0]
-            for table in ("documents", "sentences", "chunks", "facts")
+            for table in ("documents", "sentences", "chunks", "facts", "entities")
         }

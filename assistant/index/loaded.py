@@ -13,13 +13,13 @@ import numpy as np
 
 from ..errors import IndexNotReadyError
 from ..settings import Settings
+from ..text.tokens import tokenize
 from ..types import Chunk, Document, Sentence
 from .bm25 import Bm25Index, FuzzyVocabulary, load_bm25
 from .catalog import Catalog
 from .dense import DenseStore
 from .embeddings import Embedder
 from .layout import DataDir
-from .tokens import tokenize
 
 
 def collection_name(prefix: str, generation: str) -> str:

@@ -44,8 +44,8 @@ from typing import Any
 import yaml
 
 from ..errors import InputError, UnreadableFileError
+from ..text.quantities import find_quantities, parse_quantity
 from ..types import Fact, Quantity, Sentence, Span
-from .quantities import find_quantities, parse_quantity
 from .sentences import split_sentences
 
 __all__ = ["extract_facts", "load_curated_facts", "normalise_name"]

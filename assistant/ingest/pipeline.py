@@ -26,8 +26,9 @@ from ..index.catalog import Catalog
 from ..index.embeddings import Embedder, EmbeddingCache, text_key
 from ..index.layout import DataDir
 from ..index.loaded import dense_store
-from ..index.tokens import tokenize
 from ..settings import Settings
+from ..text.entities import Entity, find_entities_many
+from ..text.tokens import tokenize
 from ..types import Chunk, Document, Fact, Sentence
 from .chunking import chunk_sentences
 from .facts import extract_facts, load_curated_facts
@@ -35,7 +36,7 @@ from .loaders import load_file
 from .sentences import sentence_objects
 
 # Bump when cleaning, splitting, chunking or fact extraction changes, so documents re-ingest.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"
 MANIFEST = "corpus.yaml"
 CURATED = ("facts.yaml", "facts.yml", "facts.csv")
 _DOC_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
@@ -152,9 +153,19 @@ def _curated_hash(paths: Sequence[Path]) -> str:
     return h.hexdigest()
 
 
+def _sentence_entities(sentences: Sequence[Sentence]) -> list[Entity]:
+    """Named entities of every sentence, in document offsets."""
+    found = find_entities_many([s.text for s in sentences])
+    return [
+        Entity(s.start + e.start, s.start + e.end, e.label)
+        for s, entities in zip(sentences, found, strict=True)
+        for e in entities
+    ]
+
+
 def _process(
     source: _Source, embedder: Embedder, settings: Settings
-) -> tuple[Document, list[Sentence], list[Chunk], list[Fact]]:
+) -> tuple[Document, list[Sentence], list[Chunk], list[Fact], list[Entity]]:
     page = load_file(source.path, source.data)
     meta = source.meta
     doc = Document(
@@ -177,7 +188,7 @@ def _process(
         overlap=settings.chunk_overlap_sentences,
     )
     facts = extract_facts(doc.doc_id, doc.text, sentences)
-    return doc, sentences, chunks, facts
+    return doc, sentences, chunks, facts, _sentence_entities(sentences)
 
 
 def ingest(
@@ -256,7 +267,9 @@ def ingest(
         removed = sorted(set(old) - set(sources)) if prune else []
         kept_old = [d for d in old if d not in sources and d not in removed]
 
-        processed: list[tuple[Document, list[Sentence], list[Chunk], list[Fact]]] = []
+        processed: list[
+            tuple[Document, list[Sentence], list[Chunk], list[Fact], list[Entity]]
+        ] = []
         reporter.stage("reading", len(todo))
         for source in todo:
             try:
@@ -291,8 +304,8 @@ def ingest(
                 catalog.copy_documents_from(
                     data.path(current) / "catalog.sqlite", sorted(unchanged + kept_old)
                 )
-            for doc, sentences, chunks, facts in processed:
-                catalog.add_document(doc, sentences, chunks, facts)
+            for doc, sentences, chunks, facts, entities in processed:
+                catalog.add_document(doc, sentences, chunks, facts, entities)
             texts = catalog.document_texts()
             for cpath in curated_paths:
                 catalog.add_facts(load_curated_facts(cpath, texts))
