@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError, NotFoundError
+from .types import Answer, answer_from_json, answer_to_json
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -34,9 +35,13 @@ class Turn:
     n: int
     question: str
     standalone: str
-    answer: dict  # the contract object of the answer
-    entities: tuple[str, ...]
-    created: float
+    answer: Answer
+    created: float = 0.0
+
+    @property
+    def entities(self) -> tuple[str, ...]:
+        """What the answer's facts were about (follow-ups may refer to them)."""
+        return self.answer.subjects
 
 
 @dataclass(frozen=True)
@@ -73,11 +78,11 @@ class ConversationStore:
     def turns(self, conversation_id: str) -> list[Turn]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT n, question, standalone, answer_json, entities, created FROM turns "
+                "SELECT n, question, standalone, answer_json, created FROM turns "
                 "WHERE conversation_id = ? ORDER BY n",
                 (conversation_id,),
             ).fetchall()
-        return [Turn(n, q, s, json.loads(a), tuple(json.loads(e)), c) for n, q, s, a, e, c in rows]
+        return [Turn(n, q, s, answer_from_json(json.loads(a)), c) for n, q, s, a, c in rows]
 
     def exists(self, conversation_id: str) -> bool:
         with self._lock:
@@ -93,8 +98,7 @@ class ConversationStore:
         conversation_id: str,
         question: str,
         standalone: str,
-        answer: dict,
-        entities: tuple[str, ...],
+        answer: Answer,
     ) -> None:
         now = time.time()
         with self._lock, self._db:
@@ -116,8 +120,8 @@ class ConversationStore:
                     n,
                     question,
                     standalone,
-                    json.dumps(answer),
-                    json.dumps(list(entities)),
+                    json.dumps(answer_to_json(answer)),
+                    json.dumps(list(answer.subjects)),
                     now,
                 ),
             )

@@ -7,6 +7,8 @@ that is stored and served by ``GET /v1/documents/{id}/text``; ``text[start:end]`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,7 @@ class NumberCheck:
     high: float | None = None
     fact_id: str | None = None
     note: str | None = None
+    subject: str | None = None  # what the matched fact is about (from the facts table)
 
 
 @dataclass(frozen=True)
@@ -163,4 +166,29 @@ class Answer:
     related: tuple[Citation, ...] = ()  # passages shown with a refusal; never cited
     composer: str = "extractive"  # extractive | llm
     fallback_reason: str | None = None
+    confidence: float | None = None  # the selector's calibrated probability that it is right
     timings_ms: dict[str, float] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def subjects(self) -> tuple[str, ...]:
+        """What the facts behind the answer's numbers are about, in order, once each."""
+        return tuple(dict.fromkeys(n.subject for n in self.numbers if n.subject))
+
+
+@lru_cache(maxsize=1)
+def _answer_adapter() -> Any:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Answer)
+
+
+def answer_to_json(answer: Answer) -> dict[str, Any]:
+    """``answer`` as JSON-ready data; ``answer_from_json`` reads it back to an equal ``Answer``."""
+    data: dict[str, Any] = _answer_adapter().dump_python(answer, mode="json")
+    return data
+
+
+def answer_from_json(data: Any) -> Answer:
+    """The ``Answer`` that ``answer_to_json`` wrote (a stored turn, a cached answer)."""
+    answer: Answer = _answer_adapter().validate_python(data)
+    return answer

@@ -11,6 +11,7 @@ import pytest
 
 from assistant.conversations import Turn
 from assistant.retrieve.followup import rewrite
+from assistant.types import Answer, Citation, NumberCheck
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -18,23 +19,18 @@ CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 def turn(standalone: str, answer: str = "", quotes: Sequence[str] = (),
          entities: Sequence[str] = (), question: str | None = None,
          refused: bool = False) -> Turn:
-    """A stored turn as the ConversationStore returns it (the answer is the contract dict)."""
+    """A stored turn as the ConversationStore returns it: the typed answer, whose numbers'
+    facts were about ``entities``."""
+    citations = tuple(Citation(i + 1, "d", "t", q, 0, len(q)) for i, q in enumerate(quotes))
+    numbers = tuple(
+        NumberCheck("1", 1.0, "", "verified", 1, subject=entity) for entity in entities
+    )
     return Turn(
         n=1,
         question=question or standalone,
         standalone=standalone,
-        answer={
-            "answer": answer,
-            "refused": refused,
-            "citations": [
-                {"id": i + 1, "doc_id": "d", "title": "t", "quote": q, "start": 0, "end": len(q)}
-                for i, q in enumerate(quotes)
-            ],
-            "numbers": [],
-            "related": [],
-        },
-        entities=tuple(entities),
-        created=0.0,
+        answer=Answer(question=standalone, answer=answer, refused=refused,
+                      citations=citations, numbers=numbers),
     )
 
 

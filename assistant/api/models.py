@@ -115,6 +115,7 @@ class Number(BaseModel):
     citation: int | None = Field(description="The citation that grounds it, if any.")
     fact_id: str | None = None
     note: str | None = None
+    subject: str | None = Field(default=None, description="What the matched fact is about.")
 
 
 class AskResponse(BaseModel):
@@ -131,6 +132,11 @@ class AskResponse(BaseModel):
     related: list[RelatedPassage] = Field(default_factory=list)
     composer: str = "extractive"
     fallback_reason: str | None = None
+    confidence: float | None = Field(
+        default=None, ge=0, le=1,
+        description="The selector's calibrated probability that the chosen passage answers "
+        "the question (for a refusal: that the closest passage would have).",
+    )
     timings_ms: dict[str, float] = Field(default_factory=dict)
 
     @classmethod
@@ -152,6 +158,7 @@ class AskResponse(BaseModel):
             related=[RelatedPassage(**r) for r in obj.get("related", [])],
             composer=obj.get("composer") or "extractive",
             fallback_reason=obj.get("fallback_reason"),
+            confidence=finite(obj.get("confidence")),
             timings_ms=obj.get("timings_ms") or {},
         )
 

@@ -32,7 +32,7 @@ from typing import NamedTuple
 from rapidfuzz import fuzz
 
 from ..conversations import Turn
-from ..index.tokens import fold
+from ..text.tokens import fold
 
 _WH = frozenset("what which who whom whose when where why how".split())
 _BE = frozenset("is are was were be been being".split())
@@ -279,17 +279,13 @@ def _entity_phrase(entity: str) -> _Phrase:
 
 
 def _quotes(turn: Turn) -> list[str]:
-    answer = turn.answer or {}
-    texts = [c.get("quote", "") for c in answer.get("citations", []) if isinstance(c, dict)]
-    texts += [c.get("quote", "") for c in answer.get("related", []) if isinstance(c, dict)]
-    return [t for t in texts if t]
+    return [c.quote for c in (*turn.answer.citations, *turn.answer.related) if c.quote]
 
 
 def _texts(turn: Turn) -> list[str]:
     """What the turn's answer said: its text (unless refused) and its quotes."""
-    answer = turn.answer or {}
-    texts = [] if answer.get("refused") else [str(answer.get("answer") or "")]
-    return [t for t in texts if t] + _quotes(turn)
+    said = [] if turn.answer.refused else [turn.answer.answer]
+    return [t for t in said if t] + _quotes(turn)
 
 
 def _answer_entity(turn: Turn) -> _Phrase | None:

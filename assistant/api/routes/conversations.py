@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from ...service import answer_to_contract
 from ..deps import AssistantDep, ConversationIdPath
 from ..models import (
     AskResponse,
@@ -42,7 +43,8 @@ def get_conversation(conversation_id: ConversationIdPath,
         id=c.id, title=c.title, created=c.created, updated=c.updated,
         turns=[
             TurnOut(n=t.n, question=t.question, standalone_question=t.standalone,
-                    answer=AskResponse.from_contract(t.answer), created=t.created)
+                    answer=AskResponse.from_contract(answer_to_contract(t.answer)),
+                    created=t.created)
             for t in c.turns
         ],
     )
