@@ -259,7 +259,7 @@ def _register_command_modules() -> None:
     """Commands that live in their own modules register themselves on ``app``."""
     import importlib
 
-    for name in ("cli_serve", "cli_eval", "cli_slack"):
+    for name in ("cli_serve", "cli_eval", "cli_slack", "cli_train"):
         try:
             importlib.import_module(f"{__package__}.{name}")
         except ModuleNotFoundError as exc:

@@ -97,6 +97,9 @@ def eval_command(
         min=0, max=1, help="Fail above this share of answerable questions refused.")] = None,
     min_quote_fidelity: Annotated[float | None, typer.Option(
         min=0, max=1, help="Fail below this share of exact quotes.")] = None,
+    cross_fit: Annotated[Path | None, typer.Option(
+        "--cross-fit", help="Answer each item with the selector of its fold (written by "
+        "`assistant train-selector --folds-out DIR`): out-of-fold accuracy.")] = None,
     show_failures: Annotated[int, typer.Option(
         "--show-failures", min=0, help="List at most this many failed questions.")] = 50,
 ) -> None:
@@ -128,6 +131,8 @@ def eval_command(
     total = sum(s.turn_count for s in loaded)
     backend: Backend
     try:
+        if url and cross_fit:
+            raise InputError("--cross-fit answers in process; drop --url to use it")
         if url:
             err.print(f"waiting for {url} to be ready…", style="dim")
             backend = HttpBackend(url, api_key=api_key)
@@ -135,7 +140,10 @@ def eval_command(
         else:
             settings = get_settings()
             err.print("loading the index and the model…", style="dim")
-            backend = LocalBackend(settings)
+            from .evals.crossfit import CrossFit
+
+            folds = CrossFit(cross_fit) if cross_fit else None
+            backend = LocalBackend(settings, cross_fit=folds)
             target = str(settings.data_dir)
         try:
             with Progress(

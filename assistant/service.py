@@ -10,12 +10,13 @@ import time
 from dataclasses import replace
 
 from .answer.builder import build_answer
+from .answer.selector import Selector, shipped_selector
 from .conversations import Conversation, ConversationStore, validate_id
 from .errors import QuestionError
 from .index.layout import DataDir
 from .index.loaded import IndexHolder
 from .retrieve.followup import rewrite
-from .retrieve.hybrid import retrieve
+from .retrieve.hybrid import search
 from .settings import Settings
 from .types import Answer
 
@@ -35,10 +36,26 @@ def clean_question(question: str, max_chars: int) -> str:
 class Assistant:
     """Shared, thread-safe entry point for answering questions."""
 
-    def __init__(self, settings: Settings, holder: IndexHolder | None = None) -> None:
+    def __init__(self, settings: Settings, holder: IndexHolder | None = None,
+                 selector: Selector | None = None) -> None:
         self.settings = settings
         self.holder = holder or IndexHolder(settings)
         self._conversations: ConversationStore | None = None
+        self._selector = selector
+
+    @property
+    def selector(self) -> Selector:
+        """The answer selector: given, or the settings' ``selector_dir``, or the shipped one."""
+        if self._selector is None:
+            if self.settings.selector_dir is not None:
+                self._selector = shipped_selector(self.settings.selector_dir)
+            else:
+                self._selector = shipped_selector()
+        return self._selector
+
+    @selector.setter
+    def selector(self, selector: Selector) -> None:
+        self._selector = selector
 
     @property
     def conversations(self) -> ConversationStore:
@@ -50,16 +67,14 @@ class Assistant:
         """Load the index and the model, so the first question is as fast as the rest."""
         self.holder.get()
         self.holder.embedder.warm()
-        from wordfreq import zipf_frequency
-
-        zipf_frequency("warm", "en")  # loads wordfreq's tables, used to judge question words
+        self.answer("warm up")  # loads the selector and the entity recogniser
 
     def answer(self, question: str) -> Answer:
         """Answer one standalone question (no conversation)."""
         started = time.perf_counter()
         text = clean_question(question, self.settings.max_question_chars)
         index = self.holder.get()
-        result = retrieve(
+        result = search(
             index,
             self.holder.embedder,
             text,
@@ -68,7 +83,8 @@ class Assistant:
             rrf_k=self.settings.rrf_k,
         )
         t_build = time.perf_counter()
-        answer = build_answer(index, result.hits, text, result.query_vector)
+        answer = build_answer(index, result.hits, result.searched, result.query_vector,
+                              self.selector)
         if self.settings.llm_url and not answer.refused:
             from .answer.llm import compose_with_llm
 
@@ -76,7 +92,8 @@ class Assistant:
         timings = dict(result.timings_ms)
         timings["build"] = (time.perf_counter() - t_build) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
-        return replace(answer, timings_ms=timings)
+        searched = result.searched if result.searched != text else None
+        return replace(answer, question=text, standalone_question=searched, timings_ms=timings)
 
     def ask(self, question: str, conversation_id: str | None = None) -> Answer:
         """Answer ``question`` within a conversation (a new one when ``conversation_id`` is None).
@@ -93,11 +110,10 @@ class Assistant:
         standalone = rewrite(text, turns)
         answer = self.answer(standalone)
         answer = replace(
-            answer, question=text, standalone_question=standalone, conversation_id=conversation_id
+            answer, question=text, conversation_id=conversation_id,
+            standalone_question=answer.standalone_question or standalone,
         )
-        self.conversations.append(
-            conversation_id, text, standalone, answer_to_contract(answer), cited_entities(answer)
-        )
+        self.conversations.append(conversation_id, text, standalone, answer)
         return answer
 
     def conversation(self, conversation_id: str) -> Conversation:
@@ -135,6 +151,7 @@ def answer_to_contract(answer: Answer) -> dict:
                 "citation": n.citation,
                 "fact_id": n.fact_id,
                 "note": n.note,
+                "subject": n.subject,
             }
             for n in answer.numbers
         ],
@@ -146,16 +163,6 @@ def answer_to_contract(answer: Answer) -> dict:
         ],
         "composer": answer.composer,
         "fallback_reason": answer.fallback_reason,
+        "confidence": None if answer.confidence is None else round(answer.confidence, 4),
         "timings_ms": {k: round(v, 2) for k, v in answer.timings_ms.items()},
     }
-
-
-def cited_entities(answer: Answer) -> tuple[str, ...]:
-    """Subjects the answer's citations were about (from the facts), for follow-ups."""
-    subjects: list[str] = []
-    for number in answer.numbers:
-        if number.note and " · " in number.note:
-            subject = number.note.split(" · ", 1)[0]
-            if subject and subject != "?" and subject not in subjects:
-                subjects.append(subject)
-    return tuple(subjects)

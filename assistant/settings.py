@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(default=64, ge=1)
 
     # Answering
+    selector_dir: Path | None = Field(
+        default=None,
+        description="A selector trained by `assistant train-selector`; the shipped one if unset.",
+    )
     llm_url: str | None = Field(default=None, description="OpenAI-compatible chat endpoint.")
     llm_model: str = "default"
     llm_api_key: str | None = None

@@ -109,13 +109,12 @@ def convert(source: Path, out: Path) -> dict[str, int]:
         corpus = Corpus(_fresh(base / "corpus"), name)
         items = []
         for row in rows:
-            for passage in row["positive"]:
-                corpus.add(passage, "positive")
-            for passage in row["negative"]:
-                corpus.add(passage, "negative")
+            # the passages RGB lists under the question are its documents (meta.doc_id), so
+            # training folds keep questions that share a passage together
+            docs = [corpus.add(p, "positive") for p in row["positive"]]
+            docs += [corpus.add(p, "negative") for p in row["negative"]]
             if counterfactual:
-                for passage in row["positive_wrong"]:
-                    corpus.add(passage, "counterfactual")
+                docs += [corpus.add(p, "counterfactual") for p in row["positive_wrong"]]
             entries = alternatives(row["answer"])
             is_date = not isinstance(row["answer"], str)
             item: dict[str, Any] = {"id": f"{name}-{row['id']}", "question": row["query"]}
@@ -129,7 +128,8 @@ def convert(source: Path, out: Path) -> dict[str, int]:
             if evidence:
                 item["evidence"] = evidence
             item["tags"] = tags + (["date"] if is_date else ["fact"])
-            item["meta"] = {"rgb_id": row["id"], "fakeanswer": row["fakeanswer"]}
+            item["meta"] = {"rgb_id": row["id"], "fakeanswer": row["fakeanswer"],
+                            "doc_id": sorted(set(docs))}
             items.append(item)
         corpus.finish()
         with (base / "suite.jsonl").open("w", encoding="utf-8") as f:

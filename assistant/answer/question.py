@@ -1,6 +1,8 @@
-"""What a question asks for: the kind of answer, and the terms an answer must be about.
+"""What a question asks: its content terms (weighted by how rare they are in the corpus), the
+spellings of each that the corpus uses, its question word, its own numbers and entities.
 
-General English only: wh-words, framing verbs and unit words. No knowledge of any corpus.
+General English only (question words); what a kind of question wants is learned by the
+selector (``selector.py``), not written here.
 """
 
 from __future__ import annotations
@@ -9,116 +11,114 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..index.tokens import fold, tokenize
+import numpy as np
 
-# What kinds of number a question wants, by its wording. Order matters: first match wins.
-_WANTS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
-    (re.compile(p, re.I), frozenset(k.split()))
-    for p, k in (
-        (r"\b(what|which) (year|month|date|day)\b|\bwhen\b|\bsince when\b", "date year"),
-        (
-            r"\b(what|which) (share|percentage|percent|proportion|fraction|rate|grade|ratio)\b"
-            r"|\bhow much of\b|\bwhat per ?cent\b|\bby how much did\b.*\b(rise|fall|grow|increase|"
-            r"decrease|drop|decline)",
-            "percent",
-        ),
-        (
-            r"\bhow (much|big|large|high|low|hot|heavy|deep|long|far|fast)\b"
-            r"|\bwhat (amount|value|volume|quantity|size|level|temperature)\b",
-            "quantity currency percent temperature count",
-        ),
-        (r"\bhow expensive\b|\bwhat (price|cost|sum)\b", "currency quantity"),
-        (r"\bhow many\b|\bnumber of\b", "count quantity"),
-        (
-            r"\b(who|whom|whose)\b|\bwhich (company|companies|firm|bank|organi[sz]ation|"
-            r"enterprise|group|agency|institution|person|official|government|fund|"
-            r"exchange|miner|producer|partner|body)\b",
-            "org",
-        ),
-        (
-            r"\bwhere\b|\bwhich (country|countries|region|province|state|city|place|area|"
-            r"location|district|oblast)\b|\bin what (country|region|province|place)\b",
-            "place",
-        ),
-    )
+from ..index.loaded import Index
+from ..text.entities import Entity, find_entities
+from ..text.tokens import fold, tokenize
+
+# The question word, most specific first ("how many" before "how"). Position matters little:
+# "The merger was approved when?" asks the same as "When was the merger approved?".
+QUESTION_WORDS = (
+    "how many", "how much", "who", "whom", "whose", "when", "where", "which", "what", "why",
+    "how",
 )
-# Words that frame a question rather than name what it is about.
-FRAMING = frozenset(
-    """what which who whom whose when where why how much many does did do is are was were
-    tell me please give show list name explain describe say said according report reported
-    known called named mean means located situated based happen happened there
-    current currently exactly approximately roughly about around total kind type sort
-    year date month day amount number value figure share percentage percent proportion
-    fraction""".split()
+_QUESTION_WORD_RE = tuple(
+    (word, re.compile(r"\b" + word.replace(" ", r"\s+") + r"\b", re.I)) for word in QUESTION_WORDS
 )
-_SLOT = r"((?:[\w\-’']+\s+){0,3}?[\w\-’']+)"
-_ATTRIBUTE_SLOTS = (
-    # "the average grade of X", "its recovery rate for X": a noun phrase before of/for
-    re.compile(r"\b(?:the|its|their|his|her|an?)\s+" + _SLOT + r"\s+(?:of|for)\b", re.I),
-    # "what is the recovery rate at X": after a copula, before at/in/on
-    re.compile(
-        r"\b(?:is|are|was|were)\s+(?:the|its|their)\s+" + _SLOT + r"\s+(?:at|in|on)\b", re.I
-    ),
-    # "X's headquarters"
-    re.compile(r"[’']s\s+((?:[\w\-]+\s+){0,1}[\w\-]+)\s*(?:\?|$|\b(?:in|at|as|on)\b)", re.I),
-)
-_CAPITALISED = re.compile(r"\b[A-Z][\w\-’']*(?:[\s\-][A-Z][\w\-’']*)*")
+NO_QUESTION_WORD = "none"
+_NUMERAL_RE = re.compile(r"\d+(?:\.\d+)?")
+_YEAR_RE = re.compile(r"(?:1[5-9]|2[0-2])\d\d")
+_CAPITALISED_RE = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][\w'’.-]*")
 
 
 @dataclass(frozen=True)
-class QuestionInfo:
+class Question:
+    """A standalone question, analysed against one index generation."""
+
     text: str
-    wants: frozenset[str]  # answer kinds: date year percent quantity currency count org place
-    terms: tuple[str, ...]  # BM25 tokens of the content words
-    names: frozenset[str]  # tokens of capitalised words not at the start: likely names
-    mentions_number: bool
-    attribute: frozenset[str] = frozenset()  # what is asked about the subject ("the X of ...")
+    terms: tuple[str, ...]  # BM25 tokens of its content words, first occurrence order
+    weights: tuple[float, ...]  # each term's idf in the corpus (the highest idf if absent)
+    forms: tuple[frozenset[str], ...]  # each term's spellings that count as a match
+    absent: tuple[str, ...]  # terms the corpus never uses, in any spelling
+    word: str  # its question word ("how many", "who", …) or "none"
+    numerals: frozenset[str]  # numerals it states ("2024", "3.5"), separators dropped
+    entities: tuple[Entity, ...]  # named entities, offsets into ``text``
+    vector: np.ndarray  # its embedding (L2-normalised)
+    names: frozenset[str] = frozenset()  # terms of capitalised words past the first word
 
     @property
-    def numeric(self) -> bool:
-        return bool(
-            self.wants
-            & {"date", "year", "percent", "quantity", "currency", "count", "temperature", "number"}
-        )
+    def years(self) -> frozenset[str]:
+        return frozenset(n for n in self.numerals if _YEAR_RE.fullmatch(n))
+
+    @property
+    def total_weight(self) -> float:
+        return float(sum(self.weights)) or 1.0
+
+    def matched(self, tokens: frozenset[str] | set[str]) -> tuple[bool, ...]:
+        """For each term, whether one of its spellings is among ``tokens``."""
+        return tuple(bool(forms & tokens) for forms in self.forms)
+
+    def coverage(self, tokens: frozenset[str] | set[str]) -> float:
+        """Share of the question's term weight that ``tokens`` hold (idf-weighted)."""
+        got = sum(w for w, hit in zip(self.weights, self.matched(tokens), strict=True) if hit)
+        return got / self.total_weight
 
 
-@lru_cache(maxsize=4096)
-def analyse(question: str) -> QuestionInfo:
-    """Classify ``question`` and pick its content terms."""
-    wants: frozenset[str] = frozenset()
-    for pattern, kinds in _WANTS:
-        if pattern.search(question):
-            wants = kinds
-            break
-    if re.search(
-        r"\b(money|invest\w*|loan\w*|fund\w*|costs?|price\w*|worth|valu\w*|"
-        r"dollars?|euros?|yuan|pounds?|billion|million|deal|offer\w*|provid\w*|"
-        r"support\w*|rais\w*|lend\w*|lent|borrow\w*|grant\w*|spen[dt]\w*|paid|"
-        r"pay\w*|earn\w*|sell|sold|bought|buy\w*|budget\w*|revenue\w*|profit\w*|"
-        r"agreement|contract|capital|financ\w*)\b",
-        question,
-        re.I,
-    ) and ("quantity" in wants or "count" in wants):
-        wants = wants | {"currency"}
-    framing = {t for w in FRAMING for t in tokenize(w)} | FRAMING
-    terms = tuple(dict.fromkeys(t for t in tokenize(question) if t not in framing))
-    names: set[str] = set()
-    for match in _CAPITALISED.finditer(question):
-        if match.start() == 0 and " " not in match.group():
-            continue  # the first word of a sentence is capitalised anyway
-        names.update(t for t in tokenize(match.group()) if t not in framing)
-    attribute: set[str] = set()
-    # "How many people …": what is counted must be what the passage counts.
-    for match in re.finditer(r"\bhow many\s+([\w\-]+)", question, re.I):
-        attribute.update(t for t in tokenize(match.group(1)) if t not in framing)
-    for pattern in _ATTRIBUTE_SLOTS:
-        for match in pattern.finditer(question):
-            attribute.update(t for t in tokenize(match.group(1)) if t not in framing)
-    return QuestionInfo(
-        text=question,
-        wants=wants,
+def question_word(text: str) -> str:
+    """The question word of ``text`` ("how many", "who", …), or ``"none"``."""
+    for word, pattern in _QUESTION_WORD_RE:
+        if pattern.search(text):
+            return word
+    return NO_QUESTION_WORD
+
+
+def name_terms(text: str) -> frozenset[str]:
+    """Terms of the capitalised words of ``text`` that do not start it (likely names)."""
+    found: set[str] = set()
+    for match in _CAPITALISED_RE.finditer(text.strip()):
+        found.update(tokenize(match.group()))
+    return frozenset(found)
+
+
+def numerals(text: str) -> frozenset[str]:
+    """Numerals in ``text`` with thousands separators dropped ("81,000" -> "81000")."""
+    return frozenset(_NUMERAL_RE.findall(re.sub(r"(?<=\d),(?=\d{3})", "", fold(text))))
+
+
+@lru_cache(maxsize=2048)
+def _entities(text: str) -> tuple[Entity, ...]:
+    return find_entities(text)
+
+
+def analyse(text: str, index: Index, vector: np.ndarray) -> Question:
+    """Analyse the standalone question ``text`` against ``index``.
+
+    Args:
+        text: the question (already cleaned and, for a follow-up, made standalone).
+        index: the generation whose vocabulary and idf weigh the terms.
+        vector: the question's embedding from retrieval.
+    """
+    vocab, idf = index.bm25.vocab, index.bm25.idf
+    top = float(idf.max()) if idf.size else 1.0
+    terms = tuple(dict.fromkeys(tokenize(text)))
+    forms, weights, absent = [], [], []
+    for term in terms:
+        spellings = frozenset({term} | {m for m, _ in index.fuzzy.similar(term)})
+        known = [float(idf[vocab[f]]) for f in spellings if f in vocab]
+        forms.append(spellings)
+        weights.append(max(known) if known else top)
+        if not known:
+            absent.append(term)
+    return Question(
+        text=text,
         terms=terms,
-        names=frozenset(names),
-        mentions_number=bool(re.search(r"\d", fold(question))),
-        attribute=frozenset(attribute - names),
+        weights=tuple(weights),
+        forms=tuple(forms),
+        absent=tuple(absent),
+        word=question_word(text),
+        numerals=numerals(text),
+        entities=_entities(text),
+        vector=vector,
+        names=name_terms(text),
     )

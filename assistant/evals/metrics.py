@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import Any
 
+from .calibration import Reliability, reliability
 from .judge import contains, find_numerals, has_number, missing_entries, strip_markers
 from .suite import Turn
 
@@ -190,6 +191,9 @@ class TurnScore:
     conflict_ok: bool | None  # None: not tagged conflict
     retrieval_rank: int | None
     retrieval_checked: bool
+    confidence: float | None = None  # the answer's stated probability of being right
+    best_right: bool | None = None  # whether the passage that confidence is about answers
+    words: int | None = None  # words in a non-refused answer, markers aside
 
     @property
     def key(self) -> str:
@@ -231,6 +235,7 @@ def score_turn(
             False if "conflict" in tags else None, rank, checked,
         )
     verdict = judge_answer(answer, turn)
+    confidence, best_right = _confidence(answer, turn, verdict.passed)
     grounded, listed = number_grounding(answer)
     in_list, numerals = numerals_listed(answer)
     conflict_ok = conflict_surfaced(answer, turn.expected) if "conflict" in tags else None
@@ -261,7 +266,30 @@ def score_turn(
         conflict_ok=conflict_ok,
         retrieval_rank=rank,
         retrieval_checked=checked,
+        confidence=confidence,
+        best_right=best_right,
+        words=None if answer.get("refused") else answer_words(str(answer.get("answer") or "")),
     )
+
+
+def answer_words(text: str) -> int:
+    """Words an answer says, its ``[n]`` markers aside."""
+    return len(strip_markers(text).split())
+
+
+def _confidence(answer: Mapping[str, Any], turn: Turn, passed: bool
+                ) -> tuple[float | None, bool | None]:
+    """The answer's confidence and whether the passage it is about holds the answer: the
+    cited one for an answer (judged as the answer is), the first related one for a refusal."""
+    value = answer.get("confidence")
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None, None
+    if not answer.get("refused"):
+        return float(value), passed and turn.answerable
+    related = answer.get("related") or ()
+    quote = str(related[0].get("quote") or "") if related else ""
+    right = turn.answerable and bool(quote) and not missing_entries(quote, turn.expected)
+    return float(value), right
 
 
 @dataclass(frozen=True)
@@ -286,6 +314,8 @@ class Summary:
     mrr: float | None
     latency_p50_ms: float | None
     latency_p95_ms: float | None
+    calibration_error: float | None = None  # ECE of the answers' confidences (10 bins)
+    answer_words_p50: float | None = None  # median words of an answer (refusals aside)
 
     def as_dict(self) -> dict[str, float | int | None]:
         return asdict(self)
@@ -298,6 +328,7 @@ HIGHER_IS_BETTER = {
     "marker_consistency": True, "refusal_recall": True, "false_refusal_rate": False,
     "conflicts_surfaced": True, "recall_at_1": True, "recall_at_5": True, "recall_at_10": True,
     "mrr": True, "latency_p50_ms": False, "latency_p95_ms": False, "errors": False,
+    "calibration_error": False, "answer_words_p50": False,
 }
 
 
@@ -335,7 +366,17 @@ def summarise(scores: Iterable[TurnScore]) -> Summary:
         mrr=mean_reciprocal_rank(ranks),
         latency_p50_ms=percentile(latencies, 50),
         latency_p95_ms=percentile(latencies, 95),
+        calibration_error=reliability_of(scores).ece,
+        answer_words_p50=percentile([float(s.words) for s in answered if s.words is not None],
+                                    50),
     )
+
+
+def reliability_of(scores: Iterable[TurnScore]) -> Reliability:
+    """How the answers' confidences match how often the passage they are about answers."""
+    rated = [s for s in scores if s.confidence is not None and s.best_right is not None]
+    return reliability([float(s.confidence or 0.0) for s in rated],
+                       [bool(s.best_right) for s in rated])
 
 
 def summarise_by_tag(scores: Iterable[TurnScore]) -> dict[str, Summary]:

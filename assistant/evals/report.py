@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
-from .metrics import Summary, TurnScore
+from .calibration import Reliability
+from .metrics import Summary, TurnScore, reliability_of
 from .runner import RunResult, ThresholdCheck
 
 PERCENT_METRICS = frozenset({
@@ -37,6 +38,8 @@ LABELS = {
     "mrr": "retrieval MRR",
     "latency_p50_ms": "latency p50",
     "latency_p95_ms": "latency p95",
+    "calibration_error": "calibration error (ECE)",
+    "answer_words_p50": "answer words p50",
 }
 
 
@@ -48,7 +51,7 @@ def format_metric(name: str, value: float | int | None) -> str:
         return f"{value * 100:.1f}%"
     if name.endswith("_ms"):
         return f"{value:,.0f} ms"
-    if name == "mrr":
+    if name in ("mrr", "calibration_error"):
         return f"{value:.3f}"
     return f"{value:g}"
 
@@ -221,6 +224,38 @@ def latency_histogram(latencies: Sequence[float], width: int = 520, bins: int = 
     return "".join(parts)
 
 
+def reliability_diagram(reliability: Reliability, size: int = 260) -> str:
+    """Mean confidence against share right per confidence bin, as an inline SVG element: a
+    calibrated selector's bars follow the diagonal."""
+    pad, plot = 34, size - 44
+    parts = [
+        f'<svg class="chart" id="reliability-chart" width="{size}" height="{size}" role="img" '
+        'aria-label="reliability diagram"><title>Reliability diagram</title>',
+        f'<line x1="{pad}" y1="{10 + plot}" x2="{pad + plot}" y2="10" stroke="#999" '
+        'stroke-dasharray="4 3"/>',
+        f'<rect x="{pad}" y="10" width="{plot}" height="{plot}" fill="none" stroke="#555"/>',
+    ]
+    for b in reliability.bins:
+        if not b.count:
+            continue
+        x, w = pad + plot * b.low, plot * (b.high - b.low)
+        h = plot * b.accuracy
+        parts.append(
+            f'<rect x="{x + 1:.1f}" y="{10 + plot - h:.1f}" width="{w - 2:.1f}" '
+            f'height="{h:.1f}" fill="#3b6fb6" fill-opacity="0.8"><title>confidence '
+            f"{b.low:.1f}–{b.high:.1f}: {b.count} answers, mean {b.confidence:.2f}, "
+            f"right {b.accuracy:.2f}</title></rect>"
+        )
+    for frac in (0, 0.5, 1):
+        parts.append(f'<text x="{pad + plot * frac:.1f}" y="{size - 18}" font-size="10" '
+                     f'text-anchor="middle">{frac:g}</text>')
+        parts.append(f'<text x="{pad - 4}" y="{10 + plot * (1 - frac) + 3:.1f}" '
+                     f'font-size="10" text-anchor="end">{frac:g}</text>')
+    parts.append(f'<text x="{pad + plot / 2:.1f}" y="{size - 4}" font-size="11" '
+                 'text-anchor="middle">confidence</text></svg>')
+    return "".join(parts)
+
+
 def _expected_html(s: TurnScore) -> str:
     if not s.answerable:
         return "<i>a refusal stating no number</i>"
@@ -295,6 +330,7 @@ def render_html(result: RunResult, checks: Sequence[ThresholdCheck] = ()) -> str
     suites = ", ".join(f"{s.name} ({s.turn_count} turns)" for s in result.suites)
     latencies = [s.latency_ms for s in result.scores if s.latency_ms is not None and not s.error]
     failed = [s for s in result.scores if not s.passed]
+    reliability = reliability_of(result.scores)
     missed = [c for c in checks if c.passed is False]
     verdict = (f"<p class=fail>{len(missed)} threshold(s) missed.</p>" if missed
                else "<p class=pass>All thresholds hold.</p>" if checks else "")
@@ -313,7 +349,10 @@ def render_html(result: RunResult, checks: Sequence[ThresholdCheck] = ()) -> str
         + f"<figure>{accuracy_chart(result.by_tag)}<figcaption>Answer accuracy per tag"
         "</figcaption></figure>"
         + f"<figure>{latency_histogram(latencies)}<figcaption>Latency per question, "
-        f"{len(latencies)} answers</figcaption></figure></div>"
+        f"{len(latencies)} answers</figcaption></figure>"
+        + f"<figure>{reliability_diagram(reliability)}<figcaption>Reliability: share of "
+        f"answers right per confidence bin ({reliability.count} rated; ECE "
+        f"{format_metric('calibration_error', reliability.ece)})</figcaption></figure></div>"
         + "<h2>Per tag</h2>" + _tag_table(result.by_tag)
         + f"<h2>Questions</h2><p>{len(failed)} of {len(result.scores)} failed"
         + (f": {failures}" if failures else "") + ".</p>"

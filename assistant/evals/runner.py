@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from ..errors import AssistantError, InputError
 from ..settings import Settings
+from .crossfit import CrossFit
 from .judge import numeral_values
 from .metrics import (
     HIGHER_IS_BETTER,
@@ -29,7 +30,7 @@ from .metrics import (
     summarise,
     summarise_by_tag,
 )
-from .suite import Suite
+from .suite import Item, Suite
 
 if TYPE_CHECKING:
     from ..index.embeddings import Embedder
@@ -56,6 +57,8 @@ class Backend(Protocol):
 
     def ask(self, question: str, conversation_id: str | None) -> dict[str, Any]: ...
 
+    def begin_item(self, suite: Suite, item: Item) -> None: ...
+
     def document_text(self, doc_id: str) -> str | None: ...
 
     def source_values(self) -> frozenset[Decimal] | None: ...
@@ -74,7 +77,8 @@ class LocalBackend:
 
     mode = "in-process"
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None,
+                 cross_fit: CrossFit | None = None) -> None:
         from ..conversations import ConversationStore
         from ..index.loaded import IndexHolder
         from ..service import Assistant
@@ -89,12 +93,18 @@ class LocalBackend:
                 return store
 
         self.assistant = _EvalAssistant(settings, IndexHolder(settings, embedder))
+        self.cross_fit = cross_fit
         self._values: frozenset[Decimal] | None = None
         try:
             self.assistant.warm()
         except AssistantError as exc:
             self.close()
             raise EvalError(exc.message) from None
+
+    def begin_item(self, suite: Suite, item: Item) -> None:
+        """With a cross-fit, switch to the selector of the item's fold."""
+        if self.cross_fit is not None:
+            self.assistant.selector = self.cross_fit.selector(suite.path, item.id)
 
     def ask(self, question: str, conversation_id: str | None) -> dict[str, Any]:
         from ..service import answer_to_contract
@@ -233,6 +243,9 @@ class HttpBackend:
     def ranked_chunks(self, question: str) -> list[str] | None:
         return None
 
+    def begin_item(self, suite: Suite, item: Item) -> None:
+        """Nothing to prepare: the server answers with its own selector."""
+
     def close(self) -> None:
         self.client.close()
 
@@ -265,6 +278,7 @@ def run_suites(
     scores: list[TurnScore] = []
     for suite in suites:
         for item in suite.items:
+            backend.begin_item(suite, item)
             conversation_id: str | None = None
             for n, turn in enumerate(item.turns, start=1):
                 number = n if item.conversation else 0

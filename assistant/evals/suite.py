@@ -43,6 +43,7 @@ class Item:
     suite: str = ""
     line: int = 0
     conversation: bool = False
+    documents: tuple[str, ...] = ()  # meta.doc_id: the documents the item is about, if named
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ def parse_item(raw: Any, where: str, suite: str = "", line: int = 0) -> Item:
     if unknown:
         raise _fail(where, f"unknown field(s) {', '.join(map(repr, unknown))}; "
                     f"known: {', '.join(sorted(ITEM_KEYS))}")
+    documents = _documents(raw.get("meta"))
     if "turns" in raw:
         extra = sorted(set(raw) & (TURN_KEYS - {"meta"}))
         if extra:
@@ -144,9 +146,21 @@ def parse_item(raw: Any, where: str, suite: str = "", line: int = 0) -> Item:
             if not isinstance(t, dict):
                 raise _fail(f"{where} turn {n}", f"expected a JSON object, got {type(t).__name__}")
             turns.append(_turn(t, f"{where} turn {n}", TURN_KEYS))
-        return Item(item_id, tuple(turns), tags, suite, line, conversation=True)
+        return Item(item_id, tuple(turns), tags, suite, line, conversation=True,
+                    documents=documents)
     fields = {k: v for k, v in raw.items() if k in TURN_KEYS}
-    return Item(item_id, (_turn(fields, where, TURN_KEYS),), tags, suite, line)
+    return Item(item_id, (_turn(fields, where, TURN_KEYS),), tags, suite, line,
+                documents=documents)
+
+
+def _documents(meta: Any) -> tuple[str, ...]:
+    """``meta.doc_id`` (a string or a list of them), the documents an item is about."""
+    value = meta.get("doc_id") if isinstance(meta, dict) else None
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list):
+        return tuple(v for v in value if isinstance(v, str))
+    return ()
 
 
 def load_suite(path: Path | str) -> Suite:

@@ -10,7 +10,7 @@ import numpy as np
 from ..index.bm25 import top_k
 from ..index.embeddings import Embedder
 from ..index.loaded import Index
-from ..index.tokens import tokenize
+from ..text.tokens import tokenize
 from ..types import Hit
 from .fusion import fuse
 
@@ -18,8 +18,9 @@ from .fusion import fuse
 @dataclass(frozen=True)
 class Retrieval:
     hits: tuple[Hit, ...]
-    query_vector: np.ndarray | None = field(default=None, compare=False)
+    query_vector: np.ndarray = field(compare=False)
     timings_ms: dict[str, float] = field(default_factory=dict, compare=False)
+    searched: str = ""  # the question as searched (misspellings corrected)
 
 
 def retrieve(
@@ -80,3 +81,22 @@ def retrieve(
         "fuse": (t4 - t3) * 1000,
     }
     return Retrieval(tuple(hits), vector, timings)
+
+
+def search(
+    index: Index,
+    embedder: Embedder,
+    question: str,
+    top_k_hits: int = 8,
+    candidates: int = 50,
+    rrf_k: int = 60,
+) -> Retrieval:
+    """``retrieve`` after correcting the question's misspelt words against the corpus
+    (``spelling.py``); ``searched`` says what was searched."""
+    from dataclasses import replace
+
+    from .spelling import correct_spelling
+
+    searched, _ = correct_spelling(question, index)
+    result = retrieve(index, embedder, searched, top_k_hits, candidates, rrf_k)
+    return replace(result, searched=searched)

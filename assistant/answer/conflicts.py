@@ -1,0 +1,138 @@
+"""Disagreeing sources: two passages that give different values for the same measure, or that
+tell the same sentence with different names or numbers.
+
+Pure functions over candidates and facts. The chosen passage is the selector's; a rival must be
+nearly as likely to answer (``AnswerParams.rival_share``) to count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ..text.quantities import same_quantity
+from ..text.tokens import tokenize
+from ..types import Fact
+from .candidates import Candidate
+from .params import AnswerParams
+from .question import Question
+from .selector import Choice
+
+# Fact kinds (ingest/facts.py) that state an entity of each spaCy label.
+KINDS = {
+    "MONEY": ("currency",), "PERCENT": ("percent",), "DATE": ("year", "date"),
+    "TIME": ("date",), "QUANTITY": ("quantity", "temperature"), "CARDINAL": ("count", "number"),
+}
+# Words that qualify an estimate or point back at a topic rather than name a different thing:
+# "proven reserves" and "latest reserves" measure the same thing; "exploration permits" and
+# "production permits" do not. General English, no corpus knowledge.
+QUALIFIERS = frozenset(
+    tokenize(
+        "estimated estimate estimates reported latest new recent revised updated official "
+        "initial earlier previous current other another total overall figure figures data "
+        "number numbers value values show shows showed put puts say says said reach reached "
+        "reaching stand stood approximately about around nearly"
+    )
+)
+
+
+@dataclass(frozen=True)
+class Rival:
+    candidate: Candidate
+    fact: Fact
+
+
+def answer_fact(best: Candidate, question: Question, types: Mapping[str, float]) -> Fact | None:
+    """The fact of ``best`` that answers, when the likeliest answer kind is a number."""
+    label = max(types, key=lambda k: types[k]) if types else ""
+    if label not in KINDS:
+        return None
+    weight = {kind: sum(types.get(lb, 0.0) for lb, ks in KINDS.items() if kind in ks)
+              for ks in KINDS.values() for kind in ks}
+    fitting = [f for f in best.facts if weight.get(f.kind, 0.0) > 0
+               and not any(n in question.numerals for n in _numerals(f.text))]
+    if not fitting:
+        return None
+    return max(fitting, key=lambda f: (weight[f.kind], -(f.start or 0)))
+
+
+def _numerals(text: str) -> list[str]:
+    from .question import numerals
+
+    return sorted(numerals(text))
+
+
+def _same_measure(a: Fact, b: Fact) -> bool:
+    """Do two facts measure the same thing (so different values disagree)?"""
+    if a.subject and b.subject:
+        sa, sb = set(tokenize(a.subject)), set(tokenize(b.subject))
+        if not (sa <= sb or sb <= sa):
+            return False
+    ta, tb = set(tokenize(a.attribute)), set(tokenize(b.attribute))
+    if not tb - QUALIFIERS:
+        # "Other data also show figures such as ...": restates what was said just before.
+        return a.doc_id != b.doc_id or (b.sentence_start or 0) >= (a.sentence_start or 0)
+    if a.doc_id == b.doc_id and a.sentence_start != b.sentence_start:
+        return False  # one document's different sentences usually measure different things
+    if a.doc_id == b.doc_id and ta == tb:
+        return False  # one sentence listing values of one attribute: a breakdown
+    return bool(ta & tb) and not (tb - ta - QUALIFIERS and ta - tb - QUALIFIERS)
+
+
+def numeric_rivals(chosen: Fact, choices: Sequence[Choice], params: AnswerParams
+                   ) -> list[Rival]:
+    """Other values for ``chosen``'s measure in passages about as likely to answer."""
+    best = choices[0]
+    rivals: list[Rival] = []
+    for choice in choices:
+        if choice.probability < params.rival_share * best.probability:
+            break
+        for fact in choice.candidate.facts:
+            if (fact.fact_id == chosen.fact_id or fact.kind in ("year", "date")
+                    or fact.unit != chosen.unit or fact.kind != chosen.kind
+                    or same_quantity(fact, chosen) or not _same_measure(chosen, fact)
+                    or any(same_quantity(fact, r.fact) for r in rivals)):
+                continue
+            rivals.append(Rival(choice.candidate, fact))
+    return rivals
+
+
+def _specifics(candidate: Candidate, question: Question) -> set[str]:
+    """Tokens of the candidate's names and numbers, leaving out the question's own words."""
+    found: set[str] = set()
+    for e in candidate.entities:
+        found.update(tokenize(candidate.entity_text(e)))
+    found.update(t for t in tokenize(candidate.text) if t[0].isdigit())
+    return found - set(question.terms)
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def retold_differently(choices: Sequence[Choice], question: Question, params: AnswerParams
+                       ) -> tuple[Candidate, set[str], set[str]] | None:
+    """Another document telling the best passage's sentence with other names or numbers.
+
+    Returns the other candidate and the specifics only the best / only the other states.
+    """
+    best = choices[0].candidate
+    mine = set(tokenize(best.text))
+    specifics = _specifics(best, question)
+    for choice in choices[1:]:
+        other = choice.candidate
+        if choice.probability < params.rival_share * choices[0].probability:
+            break
+        if other.doc.doc_id == best.doc.doc_id or len(other.sentences) != len(best.sentences):
+            continue
+        theirs = set(tokenize(other.text))
+        if _jaccard(mine, theirs) < params.near_duplicate:
+            continue
+        their_specifics = _specifics(other, question)
+        only_mine, only_theirs = specifics - their_specifics, their_specifics - specifics
+        if not only_mine or not only_theirs:
+            continue
+        if _jaccard(mine - only_mine, theirs - only_theirs) < params.same_telling:
+            continue  # told in other words: more likely a different statement than a swap
+        return other, only_mine, only_theirs
+    return None

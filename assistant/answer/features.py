@@ -1,0 +1,221 @@
+"""Features of each candidate for the selector: pure functions, candidates in, a matrix out.
+
+Each feature is a general property of a (question, passage) pair: how much of the question's
+term weight the passage holds (BM25 idf, other spellings allowed), how close their meanings are
+(cosine of the embeddings), where retrieval ranked it, whether it states the question's own
+numbers, and whether it holds an entity of the kind the question asks for (the question's
+answer-type distribution comes from the selector's learned type model). Nothing here names a
+corpus, a subject or an answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from ..index.loaded import Index
+from ..text.tokens import tokenize
+from .candidates import Candidate
+from .question import QUESTION_WORDS, Question, numerals
+
+# spaCy's entity labels a candidate's entities are counted by (OntoNotes).
+ENTITY_LABELS = (
+    "PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW",
+    "LANGUAGE", "DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL",
+)
+WORDS = (*QUESTION_WORDS, "none")
+
+FEATURES: tuple[str, ...] = (
+    "cosine", "cosine_gap", "cosine_rank",
+    "coverage", "coverage_gap", "coverage_rank", "coverage_context", "coverage_previous",
+    "missing_share", "missing_max", "absent_share", "absent_names", "terms",
+    "hit_rank", "dense_rank", "bm25_rank", "fused",
+    "length", "novel_share", "restates", "is_question", "ordinal", "pair",
+    "numerals_asked", "numerals_found", "novel_numerals", "other_year",
+    "question_word", "type_fit", "type_fit_sum", "novel_entities", "full_date",
+    "support", "support_typed",
+    *(f"entities_{label}" for label in ENTITY_LABELS),
+)
+INDEX = {name: i for i, name in enumerate(FEATURES)}
+MISSING_RANK = 99.0  # a ranking that did not list the chunk
+
+
+def _tokens(index: Index, candidate: Candidate) -> frozenset[str]:
+    out: frozenset[str] = frozenset()
+    for sentence in candidate.sentences:
+        out |= index.sentence_tokens(sentence)
+    return out
+
+
+def _cosine(index: Index, candidate: Candidate, question: Question) -> float:
+    return max(
+        float(index.sentence_vector(s.doc_id, s.ordinal).astype(np.float32) @ question.vector)
+        for s in candidate.sentences
+    )
+
+
+def _question_tokens(question: Question) -> frozenset[str]:
+    out: set[str] = set()
+    for forms in question.forms:
+        out |= forms
+    return frozenset(out)
+
+
+Novel = tuple[str, str]  # an entity the question does not name: (label, its folded words)
+
+
+def _novel_entities(candidate: Candidate, asked: frozenset[str]) -> list[Novel]:
+    """The candidate's entities that the question does not already name."""
+    found = []
+    for entity in candidate.entities:
+        words = tokenize(candidate.entity_text(entity))
+        if not words or set(words) <= asked:
+            continue
+        found.append((entity.label, " ".join(words)))
+    return found
+
+
+def _support(candidates: Sequence[Candidate], novel: Sequence[Sequence[Novel]]
+             ) -> list[dict[str, int]]:
+    """For each candidate, each of its new entities -> how many other documents among the
+    candidates name it too (an answer the sources repeat is likelier)."""
+    docs: dict[str, set[str]] = {}
+    for candidate, found in zip(candidates, novel, strict=True):
+        for _, key in found:
+            docs.setdefault(key, set()).add(candidate.doc.doc_id)
+    return [{key: len(docs[key]) - 1 for _, key in found} for found in novel]
+
+
+def _row(
+    index: Index, question: Question, candidate: Candidate, asked: frozenset[str]
+) -> dict[str, float]:
+    tokens = _tokens(index, candidate)
+    context_tokens: frozenset[str] = frozenset(tokenize(candidate.doc.title))
+    for sentence in candidate.context:
+        context_tokens |= index.sentence_tokens(sentence)
+    previous = index.sentence_tokens(candidate.context[-1]) if candidate.context else frozenset()
+    around = question.matched(tokens | context_tokens)
+    weight = question.total_weight
+    stated = numerals(candidate.text)
+    years = {n for n in stated if len(n) == 4 and n[:2] in ("19", "20")}
+    novel = _novel_entities(candidate, asked)
+    hit = candidate.hit
+    row = {
+        "cosine": _cosine(index, candidate, question),
+        "coverage": question.coverage(tokens),
+        "coverage_context": question.coverage(tokens | context_tokens),
+        "coverage_previous": question.coverage(previous),
+        "missing_share": sum(w for w, a in zip(question.weights, around, strict=True) if not a)
+        / weight,
+        "missing_max": max((w for w, a in zip(question.weights, around, strict=True) if not a),
+                           default=0.0) / weight,
+        "absent_share": sum(
+            w for t, w in zip(question.terms, question.weights, strict=True)
+            if t in question.absent
+        ) / weight,
+        "absent_names": sum(
+            w for t, w in zip(question.terms, question.weights, strict=True)
+            if t in question.absent and t in question.names
+        ) / weight,
+        "terms": float(len(question.terms)),
+        "hit_rank": float(candidate.hit_rank),
+        "dense_rank": float(hit.dense_rank or MISSING_RANK),
+        "bm25_rank": float(hit.bm25_rank or MISSING_RANK),
+        "fused": hit.score,
+        "length": float(len(tokens)),
+        "novel_share": len(tokens - asked) / max(1, len(tokens)),
+        "restates": float(not tokens - asked),
+        "is_question": float(candidate.text.rstrip().endswith("?")),
+        "ordinal": float(candidate.sentences[0].ordinal),
+        "pair": float(len(candidate.sentences) > 1),
+        "numerals_asked": float(len(question.numerals)),
+        "numerals_found": len(question.numerals & stated) / len(question.numerals)
+        if question.numerals else -1.0,
+        "novel_numerals": float(len(stated - question.numerals)),
+        "other_year": float(bool(question.years) and bool(years) and not years & question.years),
+        "question_word": float(WORDS.index(question.word)),
+        "novel_entities": float(len(novel)),
+        "full_date": float(any(
+            e.label == "DATE" and _is_full_date(candidate.entity_text(e))
+            for e in candidate.entities
+        )),
+    }
+    labels = [label for label, _ in novel]
+    for label in ENTITY_LABELS:
+        row[f"entities_{label}"] = float(labels.count(label))
+    return row
+
+
+def _is_full_date(text: str) -> bool:
+    """A date naming a day or month as well as digits ("May 29, 2020"), not only a year."""
+    return any(c.isdigit() for c in text) and any(c.isalpha() for c in text)
+
+
+def _relative(matrix: np.ndarray, name: str) -> None:
+    """Fill ``<name>_gap`` (distance to the best) and ``<name>_rank`` (0 = best)."""
+    column = matrix[:, INDEX[name]]
+    matrix[:, INDEX[f"{name}_gap"]] = column.max() - column
+    order = np.argsort(-column, kind="stable")
+    ranks = np.empty(len(column))
+    ranks[order] = np.arange(len(column))
+    matrix[:, INDEX[f"{name}_rank"]] = ranks
+
+
+Entities = list[list[tuple[str, int]]]  # per candidate: (label, support) of its new entities
+
+
+def base_features(
+    index: Index, question: Question, candidates: Sequence[Candidate]
+) -> tuple[np.ndarray, Entities]:
+    """Every feature but those that need the answer-type probabilities, and each candidate's
+    new entities with their support (for ``with_type_fit``)."""
+    matrix = np.zeros((len(candidates), len(FEATURES)), dtype=np.float64)
+    if not candidates:
+        return matrix, []
+    asked = _question_tokens(question)
+    novel = [_novel_entities(c, asked) for c in candidates]
+    support = _support(candidates, novel)
+    for i, candidate in enumerate(candidates):
+        for name, value in _row(index, question, candidate, asked).items():
+            matrix[i, INDEX[name]] = value
+        matrix[i, INDEX["support"]] = max(support[i].values(), default=0)
+    _relative(matrix, "cosine")
+    _relative(matrix, "coverage")
+    return matrix, [[(label, support[i][key]) for label, key in found]
+                    for i, found in enumerate(novel)]
+
+
+def with_type_fit(
+    matrix: np.ndarray, entities: Entities, type_probs: Mapping[str, float]
+) -> np.ndarray:
+    """``matrix`` with the features that weigh each new entity by the probability that the
+    answer is of its kind: ``type_fit`` (the likeliest), ``type_fit_sum``, and
+    ``support_typed`` (support weighted by that probability)."""
+    out = matrix.copy()
+    for i, found in enumerate(entities):
+        fits = [type_probs.get(label, 0.0) for label, _ in found]
+        out[i, INDEX["type_fit"]] = max(fits, default=0.0)
+        out[i, INDEX["type_fit_sum"]] = sum(fits)
+        out[i, INDEX["support_typed"]] = max(
+            (type_probs.get(label, 0.0) * n for label, n in found), default=0.0
+        )
+    return out
+
+
+def candidate_features(
+    index: Index,
+    question: Question,
+    candidates: Sequence[Candidate],
+    type_probs: Mapping[str, float],
+) -> np.ndarray:
+    """The feature matrix: one row per candidate, columns in ``FEATURES`` order.
+
+    Args:
+        index: the generation the candidates come from (token and vector caches).
+        question: the analysed question.
+        candidates: from ``gather_candidates``.
+        type_probs: entity label -> probability that the answer is such an entity.
+    """
+    matrix, novel = base_features(index, question, candidates)
+    return with_type_fit(matrix, novel, type_probs)

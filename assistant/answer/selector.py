@@ -1,0 +1,198 @@
+"""The learned selector: which candidate answers the question, and how likely it is right.
+
+Three fitted parts, trained by ``assistant train-selector`` (``assistant/training/``) and shipped
+as one small artefact (``model/``, with its model card):
+
+1. A *type model*: multinomial logistic regression from the question's embedding and question
+   word to the kind of entity its answer is (PERSON, DATE, MONEY, … or none).
+2. A *ranker*: LightGBM (lambdarank) over each candidate's features (``features.py``), the type
+   model's output among them.
+3. A *calibration*: logistic regression from the ranker's score and its gap to the best score of
+   the question to the probability that the candidate answers it, fitted out-of-fold. The
+   builder refuses when the best candidate's probability is under ``threshold``, which was
+   chosen out-of-fold for a target false-refusal rate.
+
+Scoring is pure numpy plus one LightGBM prediction; nothing is trained or downloaded here.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..index.loaded import Index
+from .candidates import Candidate
+from .features import FEATURES, WORDS, candidate_features
+from .question import Question
+
+MODEL_DIR = Path(__file__).resolve().parent / "model"
+ARTEFACT = "selector.json"
+RANKER = "ranker.txt"
+FORMAT = 1
+
+
+@dataclass(frozen=True)
+class TypeModel:
+    """P(answer is an entity of label L | question), a softmax over ``classes``."""
+
+    classes: tuple[str, ...]
+    coef: np.ndarray  # (classes, 384 + len(WORDS))
+    intercept: np.ndarray  # (classes,)
+
+    def probabilities(self, question: Question) -> dict[str, float]:
+        x = type_inputs(question.vector, question.word)
+        logits = self.coef @ x + self.intercept
+        p = np.exp(logits - logits.max())
+        p /= p.sum()
+        return {c: float(v) for c, v in zip(self.classes, p, strict=True)}
+
+
+def type_inputs(vector: np.ndarray, word: str) -> np.ndarray:
+    """The type model's input: the question embedding and a one-hot question word."""
+    onehot = np.zeros(len(WORDS))
+    onehot[WORDS.index(word) if word in WORDS else len(WORDS) - 1] = 1.0
+    return np.concatenate([np.asarray(vector, dtype=np.float64), onehot])
+
+
+CALIBRATION_INPUTS = ("score", "score_gap", "coverage", "missing_share", "missing_max",
+                      "absent_share", "absent_names", "type_fit", "cosine")
+
+
+def calibration_inputs(scores: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """The calibration's inputs per candidate: the ranker's score, its gap to the question's
+    best, and the candidate's question-level evidence (what it covers, what is missing)."""
+    gap = scores.max() - scores if scores.size else scores
+    columns = [matrix[:, FEATURES.index(name)] for name in CALIBRATION_INPUTS[2:]]
+    if not scores.size:
+        return np.zeros((0, len(CALIBRATION_INPUTS)))
+    return np.column_stack([scores, gap, *columns])
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Logistic map from ``calibration_inputs`` to the probability a candidate answers."""
+
+    coef: tuple[float, ...]
+    intercept: float
+    mean: tuple[float, ...]  # inputs are standardised with these before the logistic map
+    scale: tuple[float, ...]
+
+    def probabilities(self, scores: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+        if scores.size == 0:
+            return scores
+        x = (calibration_inputs(scores, matrix) - np.array(self.mean)) / np.array(self.scale)
+        z = x @ np.array(self.coef) + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+@dataclass(frozen=True)
+class Selector:
+    """A loaded selector artefact."""
+
+    ranker: Any  # lightgbm.Booster
+    types: TypeModel
+    calibration: Calibration
+    threshold: float  # refuse below this probability of the best candidate
+    card: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Choice:
+    candidate: Candidate
+    probability: float  # calibrated probability that it answers the question
+    score: float  # the ranker's raw score
+
+
+def rank_candidates(
+    selector: Selector, index: Index, question: Question, candidates: Sequence[Candidate]
+) -> list[Choice]:
+    """Score every candidate; best first. Ties keep retrieval order."""
+    if not candidates:
+        return []
+    types = selector.types.probabilities(question)
+    matrix = candidate_features(index, question, candidates, types)
+    scores = np.asarray(selector.ranker.predict(matrix), dtype=np.float64)
+    probabilities = selector.calibration.probabilities(scores, matrix)
+    order = np.argsort(-scores, kind="stable")
+    return [Choice(candidates[i], float(probabilities[i]), float(scores[i])) for i in order]
+
+
+def save_selector(selector: Selector, directory: Path) -> None:
+    """Write the artefact: the ranker's LightGBM text model and a JSON of the rest."""
+    directory.mkdir(parents=True, exist_ok=True)
+    selector.ranker.save_model(str(directory / RANKER))
+    payload = {
+        "format": FORMAT,
+        "features": list(FEATURES),
+        "words": list(WORDS),
+        "types": {
+            "classes": list(selector.types.classes),
+            "coef": np.round(selector.types.coef, 6).tolist(),
+            "intercept": np.round(selector.types.intercept, 6).tolist(),
+        },
+        "calibration": {
+            "inputs": list(CALIBRATION_INPUTS),
+            "coef": list(selector.calibration.coef),
+            "intercept": selector.calibration.intercept,
+            "mean": list(selector.calibration.mean),
+            "scale": list(selector.calibration.scale),
+        },
+        "threshold": selector.threshold,
+        "card": dict(selector.card),
+    }
+    (directory / ARTEFACT).write_text(json.dumps(payload, indent=1), encoding="utf-8")
+
+
+def load_selector(directory: Path = MODEL_DIR) -> Selector:
+    """Load an artefact written by ``save_selector``.
+
+    Raises:
+        ConfigError: missing, unreadable, or built for other features than this code computes.
+    """
+    import lightgbm
+
+    retrain = "retrain it with `assistant train-selector`"
+    try:
+        payload = json.loads((directory / ARTEFACT).read_text(encoding="utf-8"))
+        ranker = lightgbm.Booster(model_file=str(directory / RANKER))
+    except (OSError, ValueError, lightgbm.basic.LightGBMError) as exc:
+        raise ConfigError(f"the answer selector in {directory.name}/ cannot be read ({exc}); "
+                          f"{retrain}") from None
+    if payload.get("format") != FORMAT or tuple(payload.get("features", ())) != FEATURES or (
+        tuple(payload.get("words", ())) != WORDS
+    ) or tuple(payload.get("calibration", {}).get("inputs", ())) != CALIBRATION_INPUTS:
+        raise ConfigError(f"the answer selector in {directory.name}/ was built for other "
+                          f"features than this version computes; {retrain}")
+    types = payload["types"]
+    calibration = payload["calibration"]
+    return Selector(
+        ranker=ranker,
+        types=TypeModel(
+            tuple(types["classes"]), np.array(types["coef"]), np.array(types["intercept"])
+        ),
+        calibration=Calibration(
+            tuple(calibration["coef"]), float(calibration["intercept"]),
+            tuple(calibration["mean"]), tuple(calibration["scale"]),
+        ),
+        threshold=float(payload["threshold"]),
+        card=payload.get("card", {}),
+    )
+
+
+_lock = threading.Lock()
+_loaded: dict[Path, Selector] = {}
+
+
+def shipped_selector(directory: Path = MODEL_DIR) -> Selector:
+    """The selector in ``directory`` (default: the one shipped with the package), loaded once."""
+    with _lock:
+        if directory not in _loaded:
+            _loaded[directory] = load_selector(directory)
+        return _loaded[directory]

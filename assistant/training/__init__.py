@@ -1,0 +1,1 @@
+"""Training the answer selector: examples from suites and generated questions, fitting, folds."""

@@ -1,0 +1,208 @@
+"""``assistant train-selector``: examples in, a fitted selector and honest figures out.
+
+1. Each source's corpus is ingested into its own data dir under ``work`` (incremental).
+2. Examples: every suite turn, plus questions generated from the corpus (``generate.py``).
+3. A held-out share of the groups is set aside; the rest is cross-validated (grouped k-fold):
+   each fold is scored by a selector fitted on the other folds. Those out-of-fold scores give
+   the selection accuracy and calibration figures, and calibrate every model.
+4. A selector fitted on all non-held-out groups scores the held-out ones (a second, untouched
+   figure); the shipped selector is fitted on everything.
+5. Written: the selector (``--out``), its model card, and the fold selectors with the item ->
+   fold map (``--folds-out``) so ``assistant eval --cross-fit`` can answer every question with
+   a selector that never saw it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..answer.selector import Calibration
+from ..evals.calibration import Reliability, reliability
+from ..index.loaded import IndexHolder
+from ..ingest.pipeline import ingest
+from ..settings import Settings
+from .config import Source, TrainingConfig
+from .examples import Example, ablated_examples, generated_examples, suite_examples
+from .fit import Prepared, Scored, cross_validate, finish, fit_parts, in_holdout, prepare
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class SourceFigures:
+    """Out-of-fold selection figures of one source's suite questions."""
+
+    name: str
+    questions: int
+    answerable: int
+    generated: int
+    reachable: float  # share of answerable questions with an answering candidate at all
+    selected: float  # share of answerable questions whose best candidate answers (out-of-fold)
+    holdout_questions: int
+    holdout_selected: float | None
+
+
+@dataclass(frozen=True)
+class TrainingReport:
+    sources: tuple[SourceFigures, ...]
+    calibration: Reliability  # out-of-fold: best candidate's probability against being right
+    threshold: float
+    seconds: float
+    folds: int
+    trained_on: int  # questions (suite and generated) the shipped selector was fitted on
+    created: str = field(default_factory=lambda: time.strftime("%Y-%m-%d"))
+
+
+def _examples(source: Source, settings: Settings, seed: int, say: Progress) -> list[Example]:
+    say(f"{source.name}: ingesting {source.corpus}")
+    ingest([source.corpus], settings)
+    holder = IndexHolder(settings)
+    found, groups = suite_examples(source, settings, holder)
+    say(f"{source.name}: {len(found)} suite questions")
+    if source.generate:
+        made = generated_examples(source, settings, holder, groups, seed)
+        say(f"{source.name}: {len(made)} generated questions")
+        found += made
+    return found + ablated_examples(found)
+
+
+def balanced(examples: Sequence[Example]) -> list[Example]:
+    """Suite questions weighted so that every source counts as much as the largest one in the
+    ranker's loss (a small suite is not drowned by a big one); generated ones keep theirs."""
+    counts: dict[str, int] = {}
+    for e in examples:
+        if not e.generated and not e.ablated:
+            counts[e.source] = counts.get(e.source, 0) + 1
+    top = max(counts.values(), default=1)
+    return [e if e.generated else replace(e, weight=e.weight * top / counts.get(e.source, top))
+            for e in examples]
+
+
+def corpus_slug(corpus: Path) -> str:
+    """The data dir name (under ``work``) of a corpus: sources sharing one share the index."""
+    import re
+
+    return re.sub(r"[^\w.-]+", "-", str(corpus.resolve())).strip("-.") or "corpus"
+
+
+def _selected(item: Prepared, scored: Scored) -> bool:
+    """Whether the best-scored candidate holds the answer."""
+    scores = scored[0]
+    return bool(scores.size) and bool(item.example.answers[int(np.argmax(scores))])
+
+
+def _figures(name: str, items: Sequence[Prepared], scores: Sequence[Scored],
+             held: Sequence[bool]) -> SourceFigures:
+    own = [(p, s, h) for p, s, h in zip(items, scores, held, strict=True)
+           if p.example.source == name and not p.example.generated and not p.example.ablated]
+    answerable = [(p, s, h) for p, s, h in own if p.example.answerable]
+    inside = [(p, s) for p, s, h in answerable if not h]
+    outside = [(p, s) for p, s, h in answerable if h]
+    return SourceFigures(
+        name=name,
+        questions=len(own),
+        answerable=len(answerable),
+        generated=sum(p.example.source == name and p.example.generated for p in items),
+        reachable=float(np.mean([p.example.answers.any() for p, _ in inside]))
+        if inside else 0.0,
+        selected=float(np.mean([_selected(p, s) for p, s in inside])) if inside else 0.0,
+        holdout_questions=len(outside),
+        holdout_selected=float(np.mean([_selected(p, s) for p, s in outside]))
+        if outside else None,
+    )
+
+
+def train(config: TrainingConfig, base: Settings, work: Path, out: Path,
+          folds_out: Path | None = None, say: Progress = lambda _: None) -> TrainingReport:
+    """Run the whole training (see the module docstring) and write the artefacts."""
+    from ..answer.selector import save_selector
+
+    started = time.perf_counter()
+    examples: list[Example] = []
+    for source in config.sources:
+        settings = base.model_copy(update={"data_dir": work / corpus_slug(source.corpus)})
+        examples += _examples(source, settings, config.seed, say)
+    say(f"computing features of {len(examples)} questions")
+    items = prepare(balanced(examples))
+    held = [in_holdout(p.example.group, config.holdout, config.seed) for p in items]
+    inside = [p for p, h in zip(items, held, strict=True) if not h]
+    outside = [p for p, h in zip(items, held, strict=True) if h]
+    say(f"cross-validating on {len(inside)} questions ({config.folds} folds)")
+    cv = cross_validate(inside, config.folds, config.seed)
+    fold_selectors = [
+        finish(parts, [s for s, f in zip(cv.scores, cv.fold, strict=True) if f != k],
+               [p for p, f in zip(inside, cv.fold, strict=True) if f != k], config.false_refusal)
+        for k, parts in enumerate(cv.parts)
+    ]
+    say(f"fitting on all {len(inside)} to score the {len(outside)} held out")
+    held_parts = fit_parts(inside, config.folds, config.seed)
+    held_selector = finish(held_parts, cv.scores, inside, config.false_refusal)
+    outside_scores = [held_parts.scores(p) for p in outside]
+    say(f"fitting the shipped selector on all {len(items)}")
+    all_scores = _merge(items, held, cv.scores, outside_scores)
+    final = finish(fit_parts(items, config.folds, config.seed), all_scores, items,
+                   config.false_refusal)
+    calibrated = _reliability(final.calibration, all_scores, items)
+    report = TrainingReport(
+        sources=tuple(_figures(s.name, items, all_scores, held) for s in config.sources),
+        calibration=calibrated, threshold=final.threshold,
+        seconds=time.perf_counter() - started, folds=config.folds, trained_on=len(items),
+    )
+    save_selector(replace(final, card=report_dict(report)), out)
+    if folds_out is not None:
+        _save_folds(folds_out, config, inside, cv.fold, fold_selectors, outside, held_selector)
+    return report
+
+
+def _reliability(calibration: Calibration, scores: Sequence[Scored],
+                 items: Sequence[Prepared]) -> Reliability:
+    """Out-of-fold reliability of the best candidate's probability, suite questions only."""
+    confidences, outcomes = [], []
+    for p, s in zip(items, scores, strict=True):
+        if p.example.generated or p.example.ablated:
+            continue
+        probs = calibration.probabilities(*s)
+        confidences.append(float(probs.max()) if probs.size else 0.0)
+        outcomes.append(p.example.answerable and _selected(p, s))
+    return reliability(confidences, outcomes)
+
+
+def _merge(items: Sequence[Prepared], held: Sequence[bool], inside: Sequence[Scored],
+           outside: Sequence[Scored]) -> list[Scored]:
+    a, b = iter(inside), iter(outside)
+    return [next(b) if h else next(a) for h in held]
+
+
+def _save_folds(directory: Path, config: TrainingConfig, inside: Sequence[Prepared],
+                fold: np.ndarray, selectors: Sequence[object], outside: Sequence[Prepared],
+                held_selector: object) -> None:
+    from ..answer.selector import Selector, save_selector
+
+    for k, selector in enumerate(selectors):
+        assert isinstance(selector, Selector)
+        save_selector(selector, directory / f"fold-{k}")
+    assert isinstance(held_selector, Selector)
+    save_selector(held_selector, directory / "holdout")
+    suites = {s.name: str(s.suite) for s in config.sources}
+    assignment: dict[str, dict[str, str]] = {name: {} for name in suites}
+    for p, k in zip(inside, fold, strict=True):
+        if not p.example.generated:
+            assignment[p.example.source][p.example.key.split("#")[0]] = f"fold-{k}"
+    for p in outside:
+        if not p.example.generated:
+            assignment[p.example.source][p.example.key.split("#")[0]] = "holdout"
+    payload = {"suites": suites, "items": assignment}
+    (directory / "folds.json").write_text(json.dumps(payload, indent=1), encoding="utf-8")
+
+
+def report_dict(report: TrainingReport) -> dict[str, object]:
+    """The report as JSON-ready data (stored in the artefact as its model card)."""
+    from dataclasses import asdict
+
+    return asdict(report)

@@ -1,0 +1,106 @@
+"""`assistant train-selector` end to end on a small slice: examples, generated questions, folds,
+the artefact and its card, and an out-of-fold evaluation with the fold selectors."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.training.config import TrainingConfigError, read_config
+from assistant.training.generate import generate_questions
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_generated_questions_ask_for_what_the_sentence_states() -> None:
+    made = list(generate_questions(
+        "Maria Okonkwo won the Lakeside Marathon in April 2031, the organisers said.",
+        random.Random(0),
+    ))
+    by_answer = {m.answer: m for m in made}
+    assert "Maria Okonkwo" in by_answer and by_answer["Maria Okonkwo"].kind == "PERSON"
+    assert by_answer["Maria Okonkwo"].question.startswith("Who ")
+    assert "Maria Okonkwo" not in by_answer["Maria Okonkwo"].question
+    assert all(m.question.endswith("?") for m in made)
+    dated = [m for m in made if m.kind == "DATE"]
+    assert dated and "2031" not in dated[0].question
+
+
+def test_a_bad_training_file_says_what_to_fix(tmp_path) -> None:
+    path = tmp_path / "t.toml"
+    path.write_text('[[source]]\nname = "x"\nsuite = "s.jsonl"\ncorpus = "c"\n'
+                    'group_by = "chapter"\n', encoding="utf-8")
+    with pytest.raises(TrainingConfigError, match="group_by"):
+        read_config(path)
+    path.write_text("[training]\nfolds = 1\n", encoding="utf-8")
+    with pytest.raises(TrainingConfigError, match="source"):
+        read_config(path)
+    with pytest.raises(TrainingConfigError, match="no such"):
+        read_config(tmp_path / "missing.toml")
+
+
+def _slice(tmp_path: Path, n: int) -> Path:
+    lines = (ROOT / "evals" / "seed.jsonl").read_text(encoding="utf-8").splitlines()
+    items = [line for line in lines if line.strip()][:n]
+    suite = tmp_path / "evals" / "slice.jsonl"
+    suite.parent.mkdir(parents=True)
+    suite.write_text("\n".join(items) + "\n", encoding="utf-8")
+    config = tmp_path / "evals" / "train.toml"
+    config.write_text(
+        "[training]\nfolds = 2\nholdout = 0.25\nseed = 3\n\n"
+        f'[[source]]\nname = "slice"\nsuite = "evals/slice.jsonl"\ncorpus = "{ROOT / "corpus"}"'
+        '\ngroup_by = "item"\ngenerate = 3\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+def test_training_on_a_slice_writes_a_selector_that_answers(tmp_path, embedder) -> None:
+    from assistant.answer.selector import load_selector
+    from assistant.evals.crossfit import CrossFit
+    from assistant.evals.runner import LocalBackend, run_suites
+    from assistant.evals.suite import load_suite
+    from assistant.index.loaded import IndexHolder
+    from assistant.service import Assistant
+    from assistant.settings import Settings
+    from assistant.training.card import write_card
+    from assistant.training.pipeline import corpus_slug, train
+
+    config = read_config(_slice(tmp_path, 24))
+    settings = Settings(data_dir=tmp_path / "data")
+    out, folds = tmp_path / "model", tmp_path / "folds"
+    report = train(config, settings, tmp_path / "work", out, folds)
+    write_card(report, config, out)
+
+    figures = report.sources[0]
+    assert figures.generated > 0 and figures.questions >= 24
+    assert 0.0 <= figures.selected <= figures.reachable <= 1.0
+    assert report.calibration.count == figures.questions
+    assert "slice" in (out / "MODEL_CARD.md").read_text(encoding="utf-8")
+
+    selector = load_selector(out)
+    work = Settings(data_dir=tmp_path / "work" / corpus_slug(config.sources[0].corpus))
+    assistant = Assistant(work, IndexHolder(work, embedder), selector)
+    answer = assistant.answer("What was the global tungsten output in 2024?")
+    assert answer.refused or answer.citations
+    assert answer.confidence is not None and 0.0 <= answer.confidence <= 1.0
+
+    mapping = json.loads((folds / "folds.json").read_text(encoding="utf-8"))
+    suite = load_suite(config.sources[0].suite)
+    assert {item.id for item in suite.items} == set(mapping["items"]["slice"])
+    assert set(mapping["items"]["slice"].values()) <= {"fold-0", "fold-1", "holdout"}
+    backend = LocalBackend(work, embedder, cross_fit=CrossFit(folds))
+    try:
+        result = run_suites([suite], backend)
+    finally:
+        backend.close()
+    assert result.summary.errors == 0 and result.summary.quote_fidelity in (None, 1.0)
+    assert result.summary.fabricated_numbers == 0
+    confidences = [s.confidence for s in result.scores if s.confidence is not None]
+    assert confidences and np.all((np.array(confidences) >= 0) & (np.array(confidences) <= 1))
