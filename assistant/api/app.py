@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..bots import mount_bots
+from ..bots import CallbackPolicy, mount_bots
 from ..errors import (
     AssistantError,
     ConfigError,
@@ -112,14 +112,15 @@ async def _on_assistant_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(status_for(exc), exc.code, message)
 
 
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
 def allowed_methods(request: Request) -> str:
-    """Every method some route takes at this path (GET and DELETE live on separate routes)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        route_methods = getattr(route, "methods", None)
-        if route_methods and route.matches(request.scope)[0] != Match.NONE:
-            methods |= set(route_methods)
-    return ", ".join(sorted(methods))
+    """Every method some route takes at this path: GET and DELETE live on separate routes, so
+    the route that raised the 405 knows only its own."""
+    routes = request.app.router.routes
+    return ", ".join(m for m in _METHODS if any(
+        route.matches({**request.scope, "method": m})[0] == Match.FULL for route in routes))
 
 
 async def _on_api_error(request: Request, exc: Exception) -> JSONResponse:
@@ -214,12 +215,15 @@ def _warm(assistant: Assistant, library: Library, readiness: Readiness) -> None:
                                         assistant.settings)
 
 
-def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, assistant: Assistant | None = None,
+               callbacks: CallbackPolicy | None = None) -> FastAPI:
     """Build the HTTP app.
 
     Args:
         settings: defaults to ``assistant.settings`` or the process's ``get_settings()``.
         assistant: the shared Assistant; built from ``settings`` when omitted.
+        callbacks: where webhook callbacks may go and how they travel (default: from
+            ``settings``); tests pass a resolver and transport that touch no network.
 
     Returns:
         The app; the model and index load in its lifespan, not here.
@@ -259,7 +263,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     for module in (ask, chat, conversations, documents, facts):
         app.include_router(module.router, dependencies=[Depends(require_reader)])
     app.include_router(documents.write_router)  # its own check: require_writer
-    mount_bots(app, settings, lambda: assistant)
+    mount_bots(app, settings, lambda: assistant, callbacks)
     mount_web(app, settings)
 
     # Added innermost first: CORS sees the request before the key gate, the gate before the

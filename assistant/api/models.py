@@ -372,6 +372,13 @@ class ChatMessage(BaseModel):
         return " ".join(p.text for p in self.content if p.type == "text" and p.text)
 
 
+# What the route enforces (400 otherwise): some user message has text to answer.
+_USER_MESSAGE: dict[str, Any] = {
+    "type": "object", "required": ["role", "content"],
+    "properties": {"role": {"const": "user"}, "content": {"type": "string", **QUESTION_SCHEMA}},
+}
+
+
 class ChatRequest(BaseModel):
     """OpenAI's chat.completions request. The messages ARE the conversation."""
 
@@ -391,7 +398,7 @@ class ChatRequest(BaseModel):
     model: Text = Field(default="assistant", max_length=200,
                         description="Accepted and echoed; one model serves.")
     messages: list[ChatMessage] = Field(
-        min_length=1, max_length=200,
+        min_length=1, max_length=200, json_schema_extra={"contains": _USER_MESSAGE},
         description="The last user message is the question; the earlier user messages (the "
         "newest ASSISTANT_CHAT_CONTEXT_MESSAGES of them) are context for a follow-up, never "
         "answered again. System and assistant messages are not sources.",
@@ -445,6 +452,29 @@ class ChatCompletion(BaseModel):
     numbers: list[Number]
     refused: bool
     conversation_id: str
+
+
+# -- OpenAPI links: how one response's ids feed the next requests (clients, stateful fuzzers) --
+
+
+def _link(path: str, method: str, **parameters: str) -> dict[str, Any]:
+    ref = "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method
+    return {"operationRef": ref, "parameters": parameters}
+
+
+def conversation_links(source: str = "$response.body#/conversation_id") -> dict[str, Any]:
+    """Links from a response carrying a conversation id to reading and deleting it."""
+    path = "/v1/conversations/{conversation_id}"
+    return {"GetConversation": _link(path, "get", conversation_id=source),
+            "DeleteConversation": _link(path, "delete", conversation_id=source)}
+
+
+def document_links(source: str = "$response.body#/doc_id") -> dict[str, Any]:
+    """Links from a response carrying a document id to reading and deleting it."""
+    path = "/v1/documents/{doc_id}"
+    return {"GetDocument": _link(path, "get", doc_id=source),
+            "GetDocumentText": _link(path + "/text", "get", doc_id=source),
+            "DeleteDocument": _link(path, "delete", doc_id=source)}
 
 
 # -- documented error responses ---------------------------------------------------------

@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from ..api.models import AskResponse, ErrorResponse, Text, malformed_text
@@ -55,7 +55,6 @@ from .callbacks import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     CallbackPolicy,
-    check_url,
     deliver,
     resolve_target,
     sign,
@@ -97,17 +96,11 @@ class HookRequest(BaseModel):
         description="Your conversation's id: the same thread continues the same conversation. "
                     "Omit for a one-off question.")
     callback_url: Text | None = Field(
-        default=None, max_length=2000,
+        default=None, max_length=2000, json_schema_extra={"pattern": "^https?://[^/?#\\s]+"},
         description="http(s) URL of a public address: answer 202 at once and POST the result "
-                    "there (signed). Loopback, private, link-local and reserved addresses are "
-                    "refused unless ASSISTANT_HOOK_CALLBACK_ALLOW names them.")
-
-    @field_validator("callback_url")
-    @classmethod
-    def _http_only(cls, value: str | None) -> str | None:
-        if value is not None:
-            check_url(value)
-        return value
+                    "there (signed). A malformed URL, or one whose host resolves to a loopback, "
+                    "private, link-local or reserved address, is a 400 bad_callback_url (unless "
+                    "ASSISTANT_HOOK_CALLBACK_ALLOW names the address).")
 
     def owner(self) -> Caller:
         """Who the conversation belongs to; the webhook may continue the threads it maps."""
@@ -260,8 +253,8 @@ class _Hooks:
     def handle(self, hook: HookRequest) -> tuple[int, dict[str, Any]]:
         assistant = self.assistant_provider()
         clean_question(hook.text, self.settings.max_question_chars)  # a bad question: 400 now
-        if hook.callback_url is not None:
-            resolve_target(hook.callback_url, self.callbacks)  # a refused address: 400 now
+        if hook.callback_url is not None:  # a malformed or refused URL: 400 now, not dropped
+            resolve_target(hook.callback_url, self.callbacks)
         conversation_id = self.conversation_of(assistant, hook)
         if hook.callback_url is not None:
             self.submit(lambda: self.answer_later(assistant, hook, conversation_id),

@@ -17,7 +17,7 @@ from ...service import Assistant, answer_to_contract, clean_question
 from ...settings import Settings
 from ...types import Answer
 from ..deps import AssistantDep, MetricsDep, scrub_paths
-from ..models import AskRequest, AskResponse, error_responses
+from ..models import AskRequest, AskResponse, conversation_links, error_responses
 from ..security import CallerDep
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,8 @@ def error_payload(exc: BaseException, settings: Settings) -> dict:
 
 
 @router.post("/v1/ask", response_model=AskResponse,
-             responses=error_responses(400, 401, 404, 409, 413, 502, 503))
+             responses={200: {"links": conversation_links()},
+                        **error_responses(400, 401, 404, 409, 413, 502, 503)})
 def ask(body: AskRequest, assistant: AssistantDep, metrics: MetricsDep,
         caller: CallerDep) -> AskResponse:
     """Answer a question from the sources, with quotes at exact offsets and checked numbers."""

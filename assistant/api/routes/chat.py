@@ -36,6 +36,7 @@ from ..models import (
     ChatRequest,
     ChatResponseMessage,
     ChatUsage,
+    conversation_links,
     error_responses,
 )
 from ..security import CallerDep
@@ -136,7 +137,8 @@ def _usage(body: ChatRequest, answer: str) -> ChatUsage:
     responses={
         200: {"description": "A chat.completion, or with `stream: true` chat.completion.chunk "
                              "events ending with `data: [DONE]`.",
-              "content": {"text/event-stream": {"example": _STREAM_EXAMPLE}}},
+              "content": {"text/event-stream": {"example": _STREAM_EXAMPLE}},
+              "links": conversation_links()},
         **error_responses(400, 401, 404, 409, 413, 502, 503),
     },
 )

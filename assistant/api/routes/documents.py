@@ -22,6 +22,7 @@ from ..models import (
     DocumentList,
     DocumentSummary,
     IngestResult,
+    document_links,
     error_responses,
 )
 from ..security import require_writer
@@ -53,7 +54,9 @@ def _result(doc_id: str, report: IngestReport) -> IngestResult:
     )
 
 
-@router.get("/v1/documents", response_model=DocumentList, responses=error_responses(401, 503))
+@router.get("/v1/documents", response_model=DocumentList,
+            responses={200: {"links": document_links("$response.body#/documents/0/id")},
+                       **error_responses(401, 503)})
 def list_documents(assistant: AssistantDep) -> DocumentList:
     """List the indexed documents with their metadata and text length."""
     index = assistant.holder.get()
@@ -92,7 +95,9 @@ def get_document_text(doc_id: DocIdPath, assistant: AssistantDep) -> Response:
     "/v1/documents",
     response_model=IngestResult,
     status_code=201,
-    responses={200: {"model": IngestResult, "description": "Replaced or already indexed."},
+    responses={201: {"links": document_links()},
+               200: {"model": IngestResult, "description": "Replaced or already indexed.",
+                     "links": document_links()},
                **error_responses(400, 401, 403, 409, 413, 415)},
 )
 def upload_document(
