@@ -116,7 +116,7 @@ class Assistant:
         *,
         caller: Caller = LOCAL,
         context: Sequence[str] = (),
-        start: bool = False,
+        start: bool = True,
     ) -> Answer:
         """Answer ``question`` within a conversation (a new one when ``conversation_id`` is None).
 
@@ -129,8 +129,9 @@ class Assistant:
             caller: who asks; owns a new conversation.
             context: earlier questions that are not turns of this conversation (a chat
                 client's history): used to rewrite a follow-up, never answered or stored.
-            start: a ``conversation_id`` that does not exist yet is started under that id (a
-                bot's thread mapping names it before its first turn) instead of a 404.
+            start: a ``conversation_id`` that does not exist yet is started under that id (as
+                the CLI and a bot's thread mapping do); the HTTP API passes False, so an
+                unknown id is a 404 there.
 
         Raises:
             QuestionError, NotFoundError, ConversationFullError, IndexNotReadyError, ...

@@ -266,6 +266,11 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     mount_bots(app, settings, lambda: assistant, callbacks)
     mount_web(app, settings)
 
+    _add_middleware(app, settings, metrics)
+    return app
+
+
+def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
     # Added innermost first: CORS sees the request before the key gate, the gate before the
     # body limit (neither reads the body), metrics see all.
     app.add_middleware(CatchAllMiddleware)
@@ -278,4 +283,3 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
             allow_headers=["Authorization", "X-API-Key", "Content-Type"],
         )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
-    return app

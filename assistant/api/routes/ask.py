@@ -80,7 +80,7 @@ def error_payload(exc: BaseException, settings: Settings) -> dict:
 def ask(body: AskRequest, assistant: AssistantDep, metrics: MetricsDep,
         caller: CallerDep) -> AskResponse:
     """Answer a question from the sources, with quotes at exact offsets and checked numbers."""
-    answer = assistant.ask(body.question, body.conversation_id, caller=caller)
+    answer = assistant.ask(body.question, body.conversation_id, caller=caller, start=False)
     metrics.observe_answer(answer)
     return AskResponse.from_contract(answer_to_contract(answer))
 
@@ -101,7 +101,7 @@ def ask_stream(body: AskRequest, assistant: AssistantDep, metrics: MetricsDep,
     preflight(assistant, body.question, body.conversation_id, caller)
 
     def run() -> Answer:
-        return assistant.ask(body.question, body.conversation_id, caller=caller)
+        return assistant.ask(body.question, body.conversation_id, caller=caller, start=False)
 
     async def events() -> AsyncIterator[ServerSentEvent]:
         try:

@@ -114,11 +114,12 @@ def answer_chat(assistant: Assistant, sessions: ChatSessions, body: ChatRequest,
     in a new one with the newest earlier messages as context (never answered again)."""
     *earlier, question = questions
     if body.conversation_id is not None:
-        return assistant.ask(question, body.conversation_id, caller=caller)
+        return assistant.ask(question, body.conversation_id, caller=caller, start=False)
     conversation_id = sessions.find(assistant, caller, earlier) if earlier else None
     keep = assistant.settings.chat_context_messages
     context = earlier[-keep:] if conversation_id is None and keep else []
-    answer = assistant.ask(question, conversation_id, caller=caller, context=context)
+    answer = assistant.ask(question, conversation_id, caller=caller, context=context,
+                           start=False)
     if answer.conversation_id:
         sessions.remember(caller, questions, answer.conversation_id)
     return answer
