@@ -2,6 +2,12 @@
 
 A turn keeps the question as asked, the standalone question that was searched, the answer, and
 the entities its citations were about, so a follow-up can be rewritten from earlier turns.
+
+Every conversation has an ``owner``: who started it (``key:<digest of an API key>``,
+``anonymous`` on a server without keys, ``slack:TEAM:USER``, ``hook:USER``, ``local`` for the
+CLI). A ``Caller`` sees, continues and deletes only its own conversations unless it is an admin;
+to anyone else a conversation does not exist (404), so its id reveals nothing. A conversation
+holds at most ``max_turns`` turns (``ConversationFullError`` after that).
 """
 
 from __future__ import annotations
@@ -14,12 +20,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InputError, NotFoundError
+from .errors import ConversationFullError, InputError, NotFoundError
 from .types import Answer, answer_from_json, answer_to_json
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
-    id TEXT PRIMARY KEY, created REAL NOT NULL, updated REAL NOT NULL, title TEXT NOT NULL
+    id TEXT PRIMARY KEY, created REAL NOT NULL, updated REAL NOT NULL, title TEXT NOT NULL,
+    owner TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS turns (
     conversation_id TEXT NOT NULL, n INTEGER NOT NULL, question TEXT NOT NULL,
@@ -28,6 +35,23 @@ CREATE TABLE IF NOT EXISTS turns (
 );
 """
 _ID_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: ``owner`` is recorded on the conversations it starts; an ``admin`` sees
+    every conversation (admin API keys, the CLI, and bots over the threads they map)."""
+
+    owner: str
+    admin: bool = False
+
+    def may_see(self, owner: str) -> bool:
+        return self.admin or owner == self.owner
+
+
+ANONYMOUS = Caller("anonymous")
+LOCAL = Caller("local", admin=True)  # the machine's own user: the CLI and in-process evals
 
 
 @dataclass(frozen=True)
@@ -70,6 +94,13 @@ class ConversationStore:
         self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(conversations)")}
+        if "owner" not in columns:  # a store from before owners: its rows are admin-only
+            self._db.execute("ALTER TABLE conversations ADD COLUMN owner TEXT NOT NULL DEFAULT ''")
+        self._db.execute(
+            "CREATE INDEX IF NOT EXISTS conversations_by_owner ON conversations (owner, updated)"
+        )
+        self._db.commit()
         self._lock = threading.Lock()
 
     def new_id(self) -> str:
@@ -84,13 +115,24 @@ class ConversationStore:
             ).fetchall()
         return [Turn(n, q, s, answer_from_json(json.loads(a)), c) for n, q, s, a, c in rows]
 
-    def exists(self, conversation_id: str) -> bool:
+    def owner(self, conversation_id: str) -> str | None:
+        """Who owns the conversation, or None when there is no such conversation."""
         with self._lock:
-            return (
-                self._db.execute(
-                    "SELECT 1 FROM conversations WHERE id = ?", (conversation_id,)
-                ).fetchone()
-                is not None
+            row = self._db.execute(
+                "SELECT owner FROM conversations WHERE id = ?", (conversation_id,)
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def exists(self, conversation_id: str, caller: Caller = LOCAL) -> bool:
+        """Whether the conversation exists for ``caller`` (someone else's does not)."""
+        owner = self.owner(conversation_id)
+        return owner is not None and caller.may_see(owner)
+
+    def check(self, conversation_id: str, caller: Caller) -> None:
+        """NotFoundError unless ``caller`` may see the conversation."""
+        if not self.exists(conversation_id, caller):
+            raise NotFoundError(
+                f"no conversation {conversation_id!r}; omit conversation_id to start one"
             )
 
     def append(
@@ -99,20 +141,29 @@ class ConversationStore:
         question: str,
         standalone: str,
         answer: Answer,
+        owner: str = LOCAL.owner,
+        max_turns: int | None = None,
     ) -> None:
+        """Add a turn, creating the conversation (owned by ``owner``) on its first turn.
+
+        Raises:
+            ConversationFullError: it already holds ``max_turns`` turns.
+        """
         now = time.time()
         with self._lock, self._db:
             self._db.execute(
-                "INSERT OR IGNORE INTO conversations VALUES (?, ?, ?, ?)",
-                (conversation_id, now, now, question[:120]),
-            )
-            self._db.execute(
-                "UPDATE conversations SET updated = ? WHERE id = ?", (now, conversation_id)
+                "INSERT OR IGNORE INTO conversations VALUES (?, ?, ?, ?, ?)",
+                (conversation_id, now, now, question[:120], owner),
             )
             n = self._db.execute(
                 "SELECT COALESCE(MAX(n), 0) + 1 FROM turns WHERE conversation_id = ?",
                 (conversation_id,),
             ).fetchone()[0]
+            if max_turns is not None and n > max_turns:
+                raise ConversationFullError(full_message(conversation_id, max_turns))
+            self._db.execute(
+                "UPDATE conversations SET updated = ? WHERE id = ?", (now, conversation_id)
+            )
             self._db.execute(
                 "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -126,28 +177,40 @@ class ConversationStore:
                 ),
             )
 
-    def get(self, conversation_id: str) -> Conversation:
+    def get(self, conversation_id: str, caller: Caller = LOCAL) -> Conversation:
         with self._lock:
             row = self._db.execute(
-                "SELECT id, title, created, updated FROM conversations WHERE id = ?",
+                "SELECT id, title, created, updated, owner FROM conversations WHERE id = ?",
                 (conversation_id,),
             ).fetchone()
-        if row is None:
+        if row is None or not caller.may_see(row[4]):
             raise NotFoundError(f"no conversation {conversation_id!r}")
         return Conversation(row[0], row[1], row[2], row[3], tuple(self.turns(conversation_id)))
 
-    def list(self, limit: int = 50) -> list[Conversation]:
+    def list(self, limit: int = 50, caller: Caller = LOCAL) -> list[Conversation]:
+        """The caller's conversations (an admin's: everyone's), most recently updated first."""
+        query = "SELECT id, title, created, updated FROM conversations"
+        args: tuple[object, ...] = (limit,)
+        if not caller.admin:
+            query += " WHERE owner = ?"
+            args = (caller.owner, limit)
         with self._lock:
-            rows = self._db.execute(
-                "SELECT id, title, created, updated FROM conversations ORDER BY updated DESC "
-                "LIMIT ?",
-                (limit,),
-            ).fetchall()
+            rows = self._db.execute(query + " ORDER BY updated DESC LIMIT ?", args).fetchall()
         return [Conversation(r[0], r[1], r[2], r[3], ()) for r in rows]
 
-    def delete(self, conversation_id: str) -> None:
+    def delete(self, conversation_id: str, caller: Caller = LOCAL) -> None:
         with self._lock, self._db:
-            cur = self._db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+            row = self._db.execute(
+                "SELECT owner FROM conversations WHERE id = ?", (conversation_id,)
+            ).fetchone()
+            if row is None or not caller.may_see(row[0]):
+                raise NotFoundError(f"no conversation {conversation_id!r}")
+            self._db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
             self._db.execute("DELETE FROM turns WHERE conversation_id = ?", (conversation_id,))
-        if cur.rowcount == 0:
-            raise NotFoundError(f"no conversation {conversation_id!r}")
+
+
+def full_message(conversation_id: str, max_turns: int) -> str:
+    return (
+        f"conversation {conversation_id!r} already has {max_turns} turns, the limit "
+        "(ASSISTANT_MAX_TURNS); start a new conversation by omitting conversation_id"
+    )

@@ -1,18 +1,29 @@
 """The assistant as one object the CLI, the HTTP API, bots and evals share.
 
 ``Assistant.ask`` validates the question, rewrites a follow-up into a standalone question,
-retrieves, builds (or composes with an LLM, then enforces) the answer, and records the turn.
+retrieves, builds (or composes with an LLM, then enforces) the answer, and records the turn in a
+conversation its caller owns.
 """
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 
 from .answer.builder import build_answer
 from .answer.selector import Selector, shipped_selector
-from .conversations import Conversation, ConversationStore, validate_id
-from .errors import QuestionError
+from .conversations import (
+    LOCAL,
+    Caller,
+    Conversation,
+    ConversationStore,
+    Turn,
+    full_message,
+    validate_id,
+)
+from .errors import ConversationFullError, QuestionError
 from .index.layout import DataDir
 from .index.loaded import IndexHolder
 from .retrieve.followup import rewrite
@@ -20,11 +31,31 @@ from .retrieve.hybrid import search
 from .settings import Settings
 from .types import Answer
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def unicode_problem(text: str, field: str) -> str | None:
+    """Why ``text`` is not well-formed Unicode (a lone UTF-16 surrogate), or None when it is.
+
+    JSON lets a client send ``"\\ud800"``; such a string cannot be encoded as UTF-8, so it
+    would fail deep inside the tokenizer, SQLite or the response encoder instead of here.
+    """
+    found = _SURROGATE.search(text)
+    if found is None:
+        return None
+    return (
+        f"{field} contains a lone UTF-16 surrogate (U+{ord(found.group()):04X}) at character "
+        f"{found.start()}; send well-formed Unicode text (UTF-8, surrogates only in pairs)"
+    )
+
 
 def clean_question(question: str, max_chars: int) -> str:
-    """Trim ``question`` and check its length (1..max_chars after trimming)."""
+    """Trim ``question`` and check it: well-formed Unicode, 1..max_chars after trimming."""
     if not isinstance(question, str):
         raise QuestionError("question must be a string")
+    problem = unicode_problem(question, "question")
+    if problem:
+        raise QuestionError(problem)
     text = " ".join(question.split())
     if not text:
         raise QuestionError('question is empty; ask something, e.g. "What is X?"')
@@ -95,32 +126,59 @@ class Assistant:
         searched = result.searched if result.searched != text else None
         return replace(answer, question=text, standalone_question=searched, timings_ms=timings)
 
-    def ask(self, question: str, conversation_id: str | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        conversation_id: str | None = None,
+        *,
+        caller: Caller = LOCAL,
+        context: Sequence[str] = (),
+        start: bool = True,
+    ) -> Answer:
         """Answer ``question`` within a conversation (a new one when ``conversation_id`` is None).
 
         A follow-up is rewritten into a standalone question from the earlier turns; the answer
         carries it as ``standalone_question`` and the turn is stored.
+
+        Args:
+            question: as asked.
+            conversation_id: continue this conversation; it must be ``caller``'s (else 404).
+            caller: who asks; owns a new conversation.
+            context: earlier questions that are not turns of this conversation (a chat
+                client's history): used to rewrite a follow-up, never answered or stored.
+            start: a ``conversation_id`` that does not exist yet is started under that id (as
+                the CLI and a bot's thread mapping do); the HTTP API passes False, so an
+                unknown id is a 404 there.
+
+        Raises:
+            QuestionError, NotFoundError, ConversationFullError, IndexNotReadyError, ...
         """
         text = clean_question(question, self.settings.max_question_chars)
+        turns: list[Turn] = []
         if conversation_id is None:
             conversation_id = self.conversations.new_id()
-            turns = []
-        else:
-            turns = self.conversations.turns(validate_id(conversation_id))
-        standalone = rewrite(text, turns)
+        elif not (start and self.conversations.owner(validate_id(conversation_id)) is None):
+            self.conversations.check(validate_id(conversation_id), caller)
+            turns = self.conversations.turns(conversation_id)
+        if len(turns) >= self.settings.max_turns:
+            raise ConversationFullError(full_message(conversation_id, self.settings.max_turns))
+        earlier = [Turn(0, q, q, Answer(question=q, answer="", refused=True)) for q in context]
+        earlier += turns
+        standalone = rewrite(text, earlier)
         answer = self.answer(standalone)
         answer = replace(
             answer, question=text, conversation_id=conversation_id,
             standalone_question=answer.standalone_question or standalone,
         )
-        self.conversations.append(conversation_id, text, standalone, answer)
+        self.conversations.append(conversation_id, text, standalone, answer,
+                                  owner=caller.owner, max_turns=self.settings.max_turns)
         return answer
 
-    def conversation(self, conversation_id: str) -> Conversation:
-        return self.conversations.get(validate_id(conversation_id))
+    def conversation(self, conversation_id: str, caller: Caller = LOCAL) -> Conversation:
+        return self.conversations.get(validate_id(conversation_id), caller)
 
-    def delete_conversation(self, conversation_id: str) -> None:
-        self.conversations.delete(validate_id(conversation_id))
+    def delete_conversation(self, conversation_id: str, caller: Caller = LOCAL) -> None:
+        self.conversations.delete(validate_id(conversation_id), caller)
 
 
 def answer_to_contract(answer: Answer) -> dict:

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     api_keys: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Comma-separated or JSON list."
     )
+    admin_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Keys that also read, list and delete every conversation; they are API "
+        "keys too. Comma-separated or JSON list.",
+    )
     allow_anonymous_writes: bool = Field(
         default=False, description="Development only: write routes without a key when keys are set."
     )
@@ -55,6 +60,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
     max_question_chars: int = Field(default=4000, ge=1)
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    max_turns: int = Field(
+        default=200, ge=1, le=100_000, description="Turns one conversation may hold."
+    )
+    chat_context_messages: int = Field(
+        default=10, ge=0, le=200,
+        description="Earlier user messages of a chat request used as context (newest kept).",
+    )
 
     # Slack and webhooks
     slack_signing_secret: str | None = None
@@ -62,8 +74,15 @@ class Settings(BaseSettings):
     slack_app_token: str | None = None
     slack_api_url: str | None = Field(default=None, description="Override Slack's Web API base.")
     hook_secret: str | None = None
+    hook_callback_allow: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Networks (CIDR) or addresses a webhook callback may reach although they "
+        "are loopback, private, link-local or reserved. Comma-separated or JSON list.",
+    )
+    hook_callback_timeout_s: float = Field(default=10.0, gt=0, le=120)
 
-    @field_validator("api_keys", "cors_origins", mode="before")
+    @field_validator("api_keys", "admin_keys", "cors_origins", "hook_callback_allow",
+                     mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
         """Accept ``a,b`` as well as a JSON list ``["a", "b"]`` from the environment."""
@@ -74,6 +93,22 @@ class Settings(BaseSettings):
 
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("hook_callback_allow")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        """Every entry must be an IP network or address, so a typo fails at start-up."""
+        import ipaddress
+
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or CIDR network; write e.g. 127.0.0.1 or "
+                    "10.1.0.0/16"
+                ) from None
         return value
 
 

@@ -8,8 +8,13 @@
     GET  /v1/feedback/export    every feedback row, oldest first (JSON list)
 
 Feedback rows live in SQLite at ``<data_dir>/feedback.sqlite``. Both feedback routes need a
-reader's key when keys are configured, like the rest of ``/v1``. Each one is counted in
+reader's key when keys are configured, like the rest of ``/v1``; feedback is given on, and
+exported for, the caller's own conversations (an admin key: all). Each one is counted in
 ``assistant_feedback_total{rating}`` on the app's Prometheus registry (``app.state.metrics``).
+
+Every response carries ``X-Content-Type-Options``, ``X-Frame-Options`` and ``Referrer-Policy``;
+the page and its assets also a Content-Security-Policy that allows no inline script or style
+and nothing from another origin (``SecurityHeadersMiddleware``).
 """
 
 from __future__ import annotations
@@ -25,12 +30,57 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import Counter
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .conversations import validate_id
+from .api.models import Text, error_responses
+from .api.security import CallerDep, require_reader  # the API's own key check
+from .conversations import ID_PATTERN, Caller, validate_id
 from .errors import NotFoundError
 from .settings import Settings
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
+
+# The page loads /static/app.js and /static/app.css and talks to its own origin; nothing inline.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'; object-src 'none'"
+)
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+class SecurityHeadersMiddleware:
+    """Adds ``SECURITY_HEADERS`` to every response, and the CSP to the page and its assets."""
+
+    def __init__(self, app: ASGIApp, csp_paths: tuple[str, ...] = ("/", "/static/")) -> None:
+        self.app = app
+        self.csp_paths = csp_paths
+
+    def _wants_csp(self, path: str) -> bool:
+        return any(path == p or (p.endswith("/") and p != "/" and path.startswith(p))
+                   for p in self.csp_paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        csp = self._wants_csp(scope.get("path", ""))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                if csp:
+                    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -50,10 +100,11 @@ class FeedbackIn(BaseModel):
          "comment": "Exactly the figure I needed."}
     ]})
 
-    conversation_id: str = Field(min_length=1, max_length=64)
+    conversation_id: Text = Field(min_length=1, max_length=64,
+                                  json_schema_extra={"pattern": ID_PATTERN})
     turn: int = Field(ge=1, le=100_000, description="The turn's n (1 for the first).")
     rating: Literal["up", "down"]
-    comment: str | None = Field(default=None, max_length=4000)
+    comment: Text | None = Field(default=None, max_length=4000)
 
 
 class FeedbackOut(BaseModel):
@@ -105,7 +156,8 @@ class FeedbackStore:
         return FeedbackOut(id=row_id, conversation_id=item.conversation_id, turn=item.turn,
                            rating=item.rating, comment=comment or None, created=created)
 
-    def export(self) -> list[FeedbackOut]:
+    def export(self, conversations: set[str] | None = None) -> list[FeedbackOut]:
+        """Every row, oldest first; only those on ``conversations`` when it is given."""
         with self._lock:
             db = self._connect()
             try:
@@ -116,7 +168,8 @@ class FeedbackStore:
             finally:
                 db.close()
         return [FeedbackOut(id=r[0], conversation_id=r[1], turn=r[2], rating=r[3],
-                            comment=r[4], created=r[5]) for r in rows]
+                            comment=r[4], created=r[5])
+                for r in rows if conversations is None or r[1] in conversations]
 
 
 def _feedback_counter(app: FastAPI) -> Counter | None:
@@ -131,6 +184,14 @@ def _feedback_counter(app: FastAPI) -> Counter | None:
     return counter
 
 
+def _visible(request: Request, caller: Caller) -> set[str] | None:
+    """The conversation ids whose feedback ``caller`` may read; None for all."""
+    assistant: Any = getattr(request.app.state, "assistant", None)
+    if caller.admin or assistant is None:
+        return None
+    return {c.id for c in assistant.conversations.list(1_000_000, caller)}
+
+
 def _is_mounted(app: FastAPI) -> bool:
     return any(getattr(route, "path", None) == "/" for route in app.router.routes)
 
@@ -143,12 +204,11 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
     if getattr(app.state, "web_mounted", False) or _is_mounted(app):
         return
     app.state.web_mounted = True
+    app.add_middleware(SecurityHeadersMiddleware)
     store = FeedbackStore(Path(settings.data_dir) / "feedback.sqlite")
     app.state.feedback = store
     counter = _feedback_counter(app)
 
-    from .api.models import error_responses  # the API's error shape, for the schema
-    from .api.security import require_reader  # the API's own key check
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
@@ -161,11 +221,12 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
 
     @router.post("/v1/feedback", response_model=FeedbackOut, status_code=201,
                  responses=error_responses(400, 401, 404, 413))
-    def post_feedback(body: FeedbackIn, request: Request) -> FeedbackOut:
-        """Record a thumbs up or down (and an optional comment) on one answer."""
+    def post_feedback(body: FeedbackIn, request: Request, caller: CallerDep) -> FeedbackOut:
+        """Record a thumbs up or down (and an optional comment) on one of your answers."""
         validate_id(body.conversation_id)
         assistant: Any = getattr(request.app.state, "assistant", None)
-        if assistant is not None and not assistant.conversations.exists(body.conversation_id):
+        if assistant is not None and not assistant.conversations.exists(body.conversation_id,
+                                                                         caller):
             raise NotFoundError(f"no conversation {body.conversation_id!r}")
         row = store.add(body)
         if counter is not None:
@@ -174,8 +235,8 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
 
     @router.get("/v1/feedback/export", response_model=list[FeedbackOut],
                 responses=error_responses(401))
-    def export_feedback() -> list[FeedbackOut]:
-        """Every feedback row, oldest first."""
-        return store.export()
+    def export_feedback(request: Request, caller: CallerDep) -> list[FeedbackOut]:
+        """Feedback on your conversations (an admin key: all), oldest first."""
+        return store.export(_visible(request, caller))
 
     app.include_router(router)

@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+# A developer's ASSISTANT_* variables (an LLM URL, API keys, another data dir) would change
+# what the tests test: they are dropped before any test module builds a Settings, for this
+# process and the subprocesses tests start.
+ENV_PREFIX = "ASSISTANT_"
+for _name in [n for n in os.environ if n.upper().startswith(ENV_PREFIX)]:
+    del os.environ[_name]
+
+
+@pytest.fixture(autouse=True)
+def _no_assistant_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test starts without ASSISTANT_* variables and a fresh ``get_settings()``."""
+    from assistant.settings import get_settings
+
+    for name in [n for n in os.environ if n.upper().startswith(ENV_PREFIX)]:
+        monkeypatch.delenv(name)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 SEED = Path(__file__).resolve().parent.parent / "corpus" / "000_fa04363b0b6fbf05.txt"
 

@@ -37,8 +37,9 @@ def free_port() -> int:
 @pytest.fixture()
 def chroma_url(tmp_path: Path) -> Iterator[str]:
     """A real Chroma server on loopback, stopped at the end."""
-    if not CHROMA.exists():
-        pytest.skip(f"no chroma CLI at {CHROMA}")
+    # chromadb (a runtime dependency) installs the `chroma` command: missing is a broken
+    # install, which must fail here, not skip.
+    assert CHROMA.exists(), f"no chroma CLI at {CHROMA}: reinstall the project (make install)"
     port = free_port()
     log = open(tmp_path / "chroma.log", "wb")
     process = subprocess.Popen(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import openai
 import pytest
 
 pytest_plugins = ["api_fixtures"]
@@ -62,7 +63,6 @@ def test_keys_guard_every_v1_route(api_settings: Any, start_server: Any, tmp_pat
         created = http.post("/v1/documents", files=UPLOAD, headers={"X-API-Key": "k-one"})
         assert created.status_code == 201, created.text
 
-    openai = pytest.importorskip("openai")
     client = openai.OpenAI(base_url=server.url + "/v1", api_key="k-two", max_retries=0)
     reply = client.chat.completions.create(
         model="assistant", messages=[{"role": "user", "content": "Who wants the Kazakh tungsten?"}])

@@ -1,5 +1,10 @@
-"""``assistant eval`` end to end over --url, against a small real HTTP server speaking the
-contract (canned answers), and the runner with its HTTP backend."""
+"""``assistant eval`` end to end over --url, and the runner with its HTTP backend.
+
+Where the real app can produce the condition (a refused question, a server with no index) the
+real app serves it. The scoring tests keep a small HTTP server with canned contract answers:
+they need answers the real app never gives (a number in no source, markup in an answer) to
+check that the metrics catch them.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +29,8 @@ from assistant.evals.runner import (
     run_suites,
 )
 from assistant.evals.suite import load_suite
+
+pytest_plugins = ["api_fixtures"]
 
 DOC_ID = "mine-report"
 TEXT = ("In 2023, the Example mine produced about 12,500 tons of copper. "
@@ -230,10 +237,12 @@ def test_cli_unreachable_server(tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
-def test_failed_question_is_scored_not_fatal(server: str, tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_failed_question_is_scored_not_fatal(api_server: Any, tmp_path: Path) -> None:
+    """The real app refuses a question over its length limit (400 bad_question)."""
     suite = load_suite(write_suite(tmp_path / "s.jsonl", [
-        {"id": "unknown", "question": "Something the server rejects?", "expected": ["x"]}]))
-    backend = HttpBackend(server)
+        {"id": "long", "question": "Why " + "really " * 800 + "?", "expected": ["x"]}]))
+    backend = HttpBackend(api_server.url)
     try:
         result = run_suites([suite], backend)
     finally:
@@ -267,26 +276,11 @@ def test_shipped_thresholds_file_is_valid() -> None:
     assert check_thresholds  # used by the gate test
 
 
-def test_http_backend_refuses_a_server_that_is_not_ready(tmp_path: Path) -> None:
-    class NotReady(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            pass
-
-        def do_GET(self) -> None:  # noqa: N802
-            body = json.dumps({"error": {"code": "index_not_ready",
-                                         "message": "no index; run assistant ingest"}}).encode()
-            self.send_response(503)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), NotReady)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with pytest.raises(EvalError, match="is not ready: HTTP 503 index_not_ready"):
-            HttpBackend(f"http://127.0.0.1:{httpd.server_address[1]}", ready_timeout_s=1)
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+@pytest.mark.slow
+def test_http_backend_refuses_a_server_that_is_not_ready(api_settings: Any, start_server: Any,
+                                                         tmp_path: Path) -> None:
+    """The real app over a data dir with nothing ingested answers /readyz with 503."""
+    empty = api_settings.model_copy(update={"data_dir": tmp_path / "empty"})
+    server = start_server(empty)
+    with pytest.raises(EvalError, match="is not ready: HTTP 503 index_not_ready"):
+        HttpBackend(server.url, ready_timeout_s=1)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import socket
 import threading
@@ -14,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 import assistant.cli_eval  # noqa: F401  (registers the command)
+from assistant.api.app import create_app
 from assistant.cli import app
 from assistant.evals.runner import HttpBackend, LocalBackend, run_suites
 from assistant.evals.suite import load_suite
@@ -42,12 +42,6 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings, Path]]:
-    if importlib.util.find_spec("assistant.api.app") is None:
-        pytest.skip("assistant.api.app is not written yet")
-    try:
-        from assistant.api.app import create_app
-    except ImportError as exc:  # the API is being written by a teammate
-        pytest.skip(f"assistant.api.app is not importable yet ({exc})")
     import uvicorn
 
     root = tmp_path_factory.mktemp("evalhttp")

@@ -8,8 +8,8 @@ import pytest
 
 from assistant.errors import InputError
 from assistant.ingest.facts import extract_facts, load_curated_facts, normalise_name
-from assistant.text.quantities import find_quantities
 from assistant.ingest.sentences import sentence_objects
+from assistant.text.quantities import find_quantities
 from assistant.types import Fact, Sentence
 
 SEED_NAME = "000_fa04363b0b6fbf05.txt"

@@ -158,15 +158,19 @@ def test_a_killed_ingest_leaves_the_old_index_serving(tmp_path, embedder) -> Non
         [sys.executable, "-c", KILL_SCRIPT, str(corpus), str(settings.data_dir)],
         env={**os.environ, "HF_HUB_OFFLINE": "1"},
     )
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        names = [p.name for p in data.generations.iterdir()]
-        if len(names) > 1:  # the new generation is being built
-            break
-        time.sleep(0.05)
-    time.sleep(1.0)
+    deadline = time.monotonic() + 120
+    building = None
+    while building is None:
+        assert proc.poll() is None, "the ingest ended before it could be killed"
+        assert time.monotonic() < deadline, "no new generation was started within 120 s"
+        names = [p.name for p in data.generations.iterdir() if p.name != before]
+        building = names[0] if names else None  # the new generation is being built
+        time.sleep(0.02)
+    time.sleep(0.5)
+    assert proc.poll() is None, "the ingest finished before the kill: nothing was tested"
+    assert not (data.path(building) / "COMPLETE").exists()
     proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
+    assert proc.wait(timeout=30) == -signal.SIGKILL
     assert data.current() == before
     index = load_index(settings)
     assert list(index.documents) == ["kazakhstan-tungsten-2025-11-21"]

@@ -19,6 +19,7 @@ from fastapi import FastAPI
 
 from assistant.api.app import create_app
 from assistant.bots import mount_bots
+from assistant.bots.callbacks import CallbackPolicy
 from assistant.bots.webhook import deliver, signature_problem
 from assistant.index.loaded import IndexHolder
 from assistant.service import Assistant
@@ -106,8 +107,10 @@ def server(api_settings: Settings, embedder: Any,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     from api_fixtures import copy_index
 
+    # Callbacks go to the loopback receivers only because the allow-list names 127.0.0.1.
     settings = copy_index(api_settings, tmp_path_factory.mktemp("hook") / "data",
-                          hook_secret=SECRET, max_body_bytes=4096)
+                          hook_secret=SECRET, max_body_bytes=4096,
+                          hook_callback_allow=["127.0.0.1/32"])
     assistant = Assistant(settings, IndexHolder(settings, embedder))
     app = create_app(settings, assistant)
     mount_bots(app, settings, lambda: assistant)  # a no-op once create_app mounts them
@@ -183,7 +186,8 @@ def test_bad_bodies(http: httpx.Client) -> None:
     assert response.json()["error"]["code"] == "bad_question"
     for url in ("ftp://127.0.0.1/x", "file:///etc/passwd", "not a url", "http:///nohost"):
         response = post(http, {"text": QUESTION, "callback_url": url})
-        assert response.status_code == 422, url
+        assert response.status_code == 400, url
+        assert response.json()["error"]["code"] == "bad_callback_url"
         assert "callback_url" in response.json()["error"]["message"]
     big = json.dumps({"text": "x" * 5000}).encode()
     response = http.post("/v1/hooks/ask", content=big, headers=hook_headers(big))
@@ -217,16 +221,19 @@ def test_failing_callback_is_retried(http: httpx.Client, receiver: Receiver) -> 
     assert "[1]" in data["answer"]
 
 
+LOOPBACK = CallbackPolicy.from_settings(Settings(hook_callback_allow=["127.0.0.1/32"]))
+
+
 def test_deliver_gives_up_after_three_tries_and_on_a_refusal(receiver: Receiver) -> None:
     dead = Receiver(failures=10)
     try:
-        assert deliver(dead.url + "/flaky", {"x": 1}, SECRET, backoff_s=0.01) is False
+        assert deliver(dead.url + "/flaky", {"x": 1}, SECRET, LOOPBACK, backoff_s=0.01) is False
         assert dead.attempts("/flaky") == [503, 503, 503]
     finally:
         dead.stop()
-    assert deliver(receiver.url + "/gone", {"x": 1}, SECRET, backoff_s=0.01) is False
+    assert deliver(receiver.url + "/gone", {"x": 1}, SECRET, LOOPBACK, backoff_s=0.01) is False
     assert receiver.attempts("/gone") == [410]  # a refusal is final
-    assert deliver("http://127.0.0.1:9/nothing-listens", {"x": 1}, SECRET,
+    assert deliver("http://127.0.0.1:9/nothing-listens", {"x": 1}, SECRET, LOOPBACK,
                    backoff_s=0.01) is False
 
 

@@ -11,36 +11,47 @@ with no traceback (that goes to the log).
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..bots import mount_bots
+from ..bots import CallbackPolicy, mount_bots
 from ..errors import (
     AssistantError,
     ConfigError,
+    ConflictError,
     IndexNotReadyError,
     InputError,
     NotFoundError,
+    TooLargeError,
     UnsupportedFileError,
     UpstreamError,
 )
 from ..service import Assistant
 from ..settings import Settings, get_settings
 from ..web import mount_web
-from .deps import ApiError, Readiness
-from .library import Library, LibraryConflict
+from .deps import ApiError, Readiness, scrub_paths
+from .library import Library
 from .metrics import Metrics, MetricsMiddleware
+from .models import malformed_text
 from .routes import ask, chat, conversations, documents, facts, health
 from .routes.chat import ChatSessions
-from .security import BodyLimitMiddleware, ContractCORSMiddleware, require_reader
+from .security import (
+    BodyLimitMiddleware,
+    ContractCORSMiddleware,
+    KeyGateMiddleware,
+    require_reader,
+)
 
 log = logging.getLogger("assistant.api")
 
@@ -60,9 +71,10 @@ these docs are always open.
 # Domain error class -> HTTP status; the most specific class wins (checked in order).
 STATUS_BY_ERROR: tuple[tuple[type[AssistantError], int], ...] = (
     (UnsupportedFileError, 415),
+    (TooLargeError, 413),
     (InputError, 400),
     (NotFoundError, 404),
-    (LibraryConflict, 409),
+    (ConflictError, 409),
     (IndexNotReadyError, 503),
     (UpstreamError, 502),
     (ConfigError, 500),
@@ -73,10 +85,18 @@ _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "
                415: "unsupported_media_type", 429: "too_many_requests"}
 
 
+class AsciiJSONResponse(JSONResponse):
+    """JSON with non-ASCII escaped: an error message quoting a client's malformed text (a lone
+    surrogate) still encodes."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, separators=(",", ":")).encode("ascii")
+
+
 def error_response(status: int, code: str, message: str,
                    headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status,
-                        headers=headers)
+    return AsciiJSONResponse({"error": {"code": code, "message": message}}, status_code=status,
+                             headers=headers)
 
 
 def status_for(exc: AssistantError) -> int:
@@ -88,7 +108,19 @@ def status_for(exc: AssistantError) -> int:
 
 async def _on_assistant_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AssistantError)
-    return error_response(status_for(exc), exc.code, exc.message)
+    message = scrub_paths(exc.message, request.app.state.settings)
+    return error_response(status_for(exc), exc.code, message)
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route takes at this path: GET and DELETE live on separate routes, so
+    the route that raised the 405 knows only its own."""
+    routes = request.app.router.routes
+    return ", ".join(m for m in _METHODS if any(
+        route.matches({**request.scope, "method": m})[0] == Match.FULL for route in routes))
 
 
 async def _on_api_error(request: Request, exc: Exception) -> JSONResponse:
@@ -100,18 +132,25 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
     path = request.url.path[:200]
+    headers = dict(exc.headers) if exc.headers else {}
     if status == 404:
         message = f"no route {request.method} {path}; the API is described at /docs"
     elif status == 405:
-        message = f"{request.method} is not allowed on {path}; see /docs"
+        headers["Allow"] = allowed_methods(request)
+        message = f"{request.method} is not allowed on {path}: use {headers['Allow']}; see /docs"
     else:
         message = str(exc.detail)
     return error_response(status, _HTTP_CODES.get(status, f"http_{status}"), message,
-                          dict(exc.headers) if exc.headers else None)
+                          headers or None)
 
 
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    malformed = malformed_text(list(exc.errors()))
+    if malformed:  # not a schema mismatch: text that is not Unicode, a 400 like a bad question
+        where, message = malformed
+        return error_response(400, "bad_question" if where == "question" else "bad_input",
+                              message)
     problems = []
     for error in exc.errors()[:5]:
         where = ".".join(str(p) for p in error.get("loc", ()))
@@ -156,9 +195,10 @@ class CatchAllMiddleware:
             await response(scope, receive, send)
 
 
-def _warm(assistant: Assistant, readiness: Readiness) -> None:
-    """Load the index, then the model. No index (or an unreachable Chroma server) is not fatal:
-    /readyz checks the index again on every call, and an upload may create one."""
+def _warm(assistant: Assistant, library: Library, readiness: Readiness) -> None:
+    """Load the index, then the model; settle uploads a killed process left. No index (or an
+    unreachable Chroma server) is not fatal: /readyz checks the index again on every call, and
+    an upload may create one."""
     try:
         assistant.conversations  # noqa: B018 - open the store once, before requests race to
         try:
@@ -166,18 +206,24 @@ def _warm(assistant: Assistant, readiness: Readiness) -> None:
         except AssistantError as exc:
             log.warning("index not loaded: %s", exc.message)
             assistant.holder.embedder.warm()
+        for line in library.sweep():
+            log.warning("start-up: %s", line)
         readiness.model_warm = True
     except Exception as exc:  # reported by /readyz; the process stays up for /healthz
         log.exception("start-up failed")
-        readiness.failure = f"start-up failed: {exc.__class__.__name__}: {exc}"
+        readiness.failure = scrub_paths(f"start-up failed: {exc.__class__.__name__}: {exc}",
+                                        assistant.settings)
 
 
-def create_app(settings: Settings | None = None, assistant: Assistant | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, assistant: Assistant | None = None,
+               callbacks: CallbackPolicy | None = None) -> FastAPI:
     """Build the HTTP app.
 
     Args:
         settings: defaults to ``assistant.settings`` or the process's ``get_settings()``.
         assistant: the shared Assistant; built from ``settings`` when omitted.
+        callbacks: where webhook callbacks may go and how they travel (default: from
+            ``settings``); tests pass a resolver and transport that touch no network.
 
     Returns:
         The app; the model and index load in its lifespan, not here.
@@ -190,8 +236,8 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        threading.Thread(target=_warm, args=(assistant, readiness), name="assistant-warm",
-                         daemon=True).start()
+        threading.Thread(target=_warm, args=(assistant, app.state.library, readiness),
+                         name="assistant-warm", daemon=True).start()
         yield
 
     app = FastAPI(
@@ -217,17 +263,23 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     for module in (ask, chat, conversations, documents, facts):
         app.include_router(module.router, dependencies=[Depends(require_reader)])
     app.include_router(documents.write_router)  # its own check: require_writer
-    mount_bots(app, settings, lambda: assistant)
+    mount_bots(app, settings, lambda: assistant, callbacks)
     mount_web(app, settings)
 
-    # Added innermost first: CORS sees the request before the body limit, metrics see all.
+    _add_middleware(app, settings, metrics)
+    return app
+
+
+def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
+    # Added innermost first: CORS sees the request before the key gate, the gate before the
+    # body limit (neither reads the body), metrics see all.
     app.add_middleware(CatchAllMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_body=settings.max_body_bytes,
                        max_upload=settings.max_upload_bytes)
+    app.add_middleware(KeyGateMiddleware, settings=settings)
     if settings.cors_origins:
         app.add_middleware(
             ContractCORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"],
             allow_headers=["Authorization", "X-API-Key", "Content-Type"],
         )
     app.add_middleware(MetricsMiddleware, metrics=metrics)
-    return app

@@ -6,20 +6,21 @@ Everything lives on ``app.state`` (set by ``create_app``), so a test builds an a
 
 from __future__ import annotations
 
-import re
+import tempfile
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path as FilePath
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
+from ..conversations import ID_PATTERN
 from ..errors import InputError
+from ..ingest.pipeline import DOC_ID_PATTERN, is_doc_id
 from ..service import Assistant
-from ..settings import Settings
+from ..settings import REPO_ROOT, Settings
 from .library import Library
 from .metrics import Metrics
-
-DOC_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 
 
 class ApiError(Exception):
@@ -65,12 +66,27 @@ def get_readiness(request: Request) -> Readiness:
 
 def valid_doc_id(doc_id: str) -> str:
     """``doc_id`` if it is a well-formed document id (no path tricks), else InputError (400)."""
-    if not DOC_ID_RE.match(doc_id):
+    if not is_doc_id(doc_id):
         raise InputError(
             f"invalid document id {doc_id[:140]!r}: use 1-128 lower-case letters, digits, "
-            "'.', '_' or '-', starting with a letter or digit (see GET /v1/documents)"
+            "'.', '_' or '-', starting and ending with a letter or digit (see GET /v1/documents)"
         )
     return doc_id
+
+
+def scrub_paths(message: str, settings: Settings) -> str:
+    """``message`` without this server's directories: a message a client reads names no path.
+
+    The domain's own messages name none; this is the net for ones that come from libraries
+    (an ``OSError``'s text, a parser's).
+    """
+    roots = {FilePath(settings.data_dir): "<data dir>", FilePath(settings.corpus_dir): "<corpus>",
+             FilePath(tempfile.gettempdir()): "<tmp>", REPO_ROOT: "<app>"}
+    for root, label in sorted(roots.items(), key=lambda item: -len(str(item[0]))):
+        for form in {str(root), str(root.resolve())}:
+            if len(form) > 1:
+                message = message.replace(form, label)
+    return message
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -79,7 +95,11 @@ MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 LibraryDep = Annotated[Library, Depends(get_library)]
 ReadinessDep = Annotated[Readiness, Depends(get_readiness)]
 
+# The patterns are stated in the schema but checked by the routes (``valid_doc_id``,
+# ``validate_id``), so a bad id is a 400 ``bad_input`` naming the rule, as documented.
 DocIdPath = Annotated[str, Path(description="A document id, as listed by GET /v1/documents.",
-                                examples=["example-mining-report-2024"])]
+                                examples=["example-mining-report-2024"],
+                                json_schema_extra={"pattern": DOC_ID_PATTERN})]
 ConversationIdPath = Annotated[str, Path(description="A conversation id returned by POST /v1/ask.",
-                                         examples=["c_9f2a61b0c4d7e813"])]
+                                         examples=["c_9f2a61b0c4d7e813"],
+                                         json_schema_extra={"pattern": ID_PATTERN})]

@@ -3,8 +3,11 @@
 Both build a complete new generation with ``assistant.ingest.pipeline.ingest`` (atomic: readers
 keep the old one until ``CURRENT`` switches; ``IndexHolder`` reloads on its next ``get()``).
 
-* add: the upload is read by its loader in memory first, so a refused file never reaches the
-  disk or the index; then it is saved under ``<data_dir>/uploads/`` and ingested (no prune).
+* add: the upload is copied into ``<data_dir>/staging/`` under a temporary name
+  (``<pid>-<token>--<doc_id><ext>``), read by its loader (a refused file goes no further), and
+  ingested as if it were ``<data_dir>/uploads/<doc_id><ext>``; only after the ingest commits is it
+  moved there. A process killed mid-way leaves only the staged file, and ``sweep()`` at start-up
+  settles it: moved into place if the index already holds exactly it, else deleted.
 * remove: the remaining documents' source files are ingested again with ``prune=True``;
   unchanged files are copied from the current generation by content hash, nothing is re-embedded.
 
@@ -15,27 +18,54 @@ dir) in a staging directory: otherwise a one-file ingest would drop them from th
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shutil
 import tempfile
 import threading
+import unicodedata
 from pathlib import Path
+from typing import BinaryIO
 
-from ..errors import AssistantError, InputError, NotFoundError
+from ..errors import AssistantError, ConflictError, InputError, NotFoundError, TooLargeError
 from ..index.embeddings import Embedder
 from ..index.loaded import IndexHolder
-from ..ingest.loaders import SUPPORTED, load_file
-from ..ingest.pipeline import CURATED, IngestReport, ingest, make_doc_id
+from ..ingest.loaders import SUPPORTED, load_file, select_loader
+from ..ingest.pipeline import CURATED, IngestReport, content_hash, ingest, is_doc_id, make_doc_id
 from ..settings import Settings
 
 UPLOADS = "uploads"
+STAGING = "staging"
+_CHUNK = 1024 * 1024
+
+log = logging.getLogger(__name__)
 
 
-class LibraryConflict(AssistantError):
+class LibraryConflict(ConflictError):
     """The change cannot be made in the index's present state (HTTP 409)."""
 
-    code = "conflict"
+
+def upload_name(filename: str) -> str:
+    """The base name of an uploaded file, checked: printable, not hidden, with an extension.
+
+    Raises:
+        InputError: a name with control characters, or none at all.
+        UnsupportedFileError: a type no loader reads.
+    """
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if any(unicodedata.category(ch).startswith("C") for ch in name):
+        raise InputError(
+            f"upload file name {name[:100]!r} contains control or invisible characters; "
+            "rename the file"
+        )
+    if not name or name.startswith(".") or len(name) > 255:
+        raise InputError(
+            f"upload needs a file name with an extension (at most 255 characters), got "
+            f"{filename[:100]!r}"
+        )
+    select_loader(Path(name))
+    return name
 
 
 class Library:
@@ -51,45 +81,108 @@ class Library:
         return Path(self.settings.data_dir) / UPLOADS
 
     @property
+    def staging(self) -> Path:
+        return Path(self.settings.data_dir) / STAGING
+
+    @property
     def embedder(self) -> Embedder:
         return self.holder.embedder
 
     def add(
-        self, filename: str, data: bytes, doc_id: str | None = None
+        self, filename: str, source: BinaryIO, doc_id: str | None = None
     ) -> tuple[str, IngestReport]:
-        """Save and ingest one uploaded file; returns its document id and the ingest report.
+        """Stage, check and ingest one uploaded file; returns its document id and the report.
 
         Raises:
             UnsupportedFileError: not one of the loaders' types.
             UnreadableFileError: the loader refused it (its message says why).
+            TooLargeError: over ``max_upload_bytes``.
             InputError: a bad file name or document id.
         """
-        name = Path(filename.replace("\\", "/")).name.strip()
-        if not name or name.startswith("."):
-            raise InputError(f"upload needs a file name with an extension, got {filename!r}")
+        name = upload_name(filename)
         suffix = Path(name).suffix.lower()
-        # Read it with its loader first: the messages name the client's file, not a server path,
-        # and a refused file never touches the disk.
-        load_file(Path(name), data)
         doc_id = doc_id or make_doc_id(Path(name))
+        if not is_doc_id(doc_id):
+            raise InputError(f"invalid document id {doc_id!r}; pass a doc_id form field")
+        target = self.uploads / f"{doc_id}{suffix}"
         with self._lock:
-            self.uploads.mkdir(parents=True, exist_ok=True)
-            target = self.uploads / f"{doc_id}{suffix}"
-            previous = target.read_bytes() if target.exists() else None
-            _write_atomically(target, data)
+            staged = self._stage(source, doc_id, suffix)
             try:
-                report = self._ingest([target], prune=False)
-            except BaseException:
-                _restore(target, previous)
-                raise
-            mine = [e for e in report.errors if Path(e.path).name == target.name]
-            if mine:
-                _restore(target, previous)
-                raise InputError(mine[0].message.replace(str(target), name))
-            for sibling in self.uploads.glob(f"{doc_id}.*"):
-                if sibling != target and sibling.suffix.lower() in SUPPORTED:
-                    sibling.unlink(missing_ok=True)
+                # The loader reads it first: its messages name the client's file, not a path.
+                load_file(Path(name), staged.read_bytes())
+                report = self._ingest([staged], prune=False, stored_as={staged: target})
+                mine = [e for e in report.errors if Path(e.path) == staged]
+                if mine:
+                    raise InputError(mine[0].message.replace(str(staged), name))
+                if doc_id in report.added or doc_id in report.replaced:
+                    self._place(staged, target)
+            finally:
+                staged.unlink(missing_ok=True)
         return doc_id, report
+
+    def _stage(self, source: BinaryIO, doc_id: str, suffix: str) -> Path:
+        """Copy the upload to a staging file, refusing it past ``max_upload_bytes``."""
+        self.staging.mkdir(parents=True, exist_ok=True)
+        staged = self.staging / f"{os.getpid()}-{secrets.token_hex(6)}--{doc_id}{suffix}"
+        limit = self.settings.max_upload_bytes
+        size = 0
+        with open(staged, "wb") as out:
+            while chunk := source.read(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    out.close()
+                    staged.unlink(missing_ok=True)
+                    raise TooLargeError(
+                        f"the file is over {limit} bytes, the upload limit "
+                        "(ASSISTANT_MAX_UPLOAD_BYTES)"
+                    )
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        return staged
+
+    def _place(self, staged: Path, target: Path) -> None:
+        """Move a committed upload into place; other types of the same id are removed."""
+        self.uploads.mkdir(parents=True, exist_ok=True)
+        os.replace(staged, target)
+        stem = target.name[: -len(target.suffix)]
+        for sibling in self.uploads.glob(f"{stem}.*"):
+            if sibling != target and sibling.suffix.lower() in SUPPORTED:
+                sibling.unlink(missing_ok=True)
+
+    def sweep(self) -> list[str]:
+        """Settle uploads a killed process left staged; returns what was done, for the log.
+
+        A staged file whose process still runs (another worker's upload) is left alone. One
+        the current index already records as ``uploads/<doc_id><ext>`` with the same content
+        hash was committed before the kill: it is moved into place. Any other is deleted.
+        """
+        if not self.staging.is_dir():
+            return []
+        done: list[str] = []
+        with self._lock:
+            for staged in sorted(self.staging.iterdir()):
+                head, _, rest = staged.name.partition("--")
+                pid = head.split("-", 1)[0]
+                if not rest or (pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid))):
+                    continue
+                target = self.uploads / rest
+                if self._committed(staged, target):
+                    self._place(staged, target)
+                    done.append(f"moved {rest} into uploads/ (its ingest had committed)")
+                else:
+                    staged.unlink(missing_ok=True)
+                    done.append(f"removed the unfinished upload {rest}")
+        return done
+
+    def _committed(self, staged: Path, target: Path) -> bool:
+        try:
+            documents = self.holder.get().documents
+        except AssistantError:
+            return False
+        doc = documents.get(make_doc_id(target))
+        return (doc is not None and doc.path == str(target)
+                and doc.content_hash == content_hash(staged.read_bytes(), {}))
 
     def remove(self, doc_id: str) -> IngestReport:
         """Build a generation without ``doc_id``; an uploaded file is deleted as well.
@@ -125,10 +218,12 @@ class Library:
                 Path(gone).unlink(missing_ok=True)
         return report
 
-    def _ingest(self, paths: list[Path], prune: bool) -> IngestReport:
+    def _ingest(self, paths: list[Path], prune: bool,
+                stored_as: dict[Path, Path] | None = None) -> IngestReport:
         with tempfile.TemporaryDirectory(prefix="assistant-curated-") as stage:
             curated = self._stage_curated(Path(stage))
-            return ingest([*paths, *curated], self.settings, prune=prune, embedder=self.embedder)
+            return ingest([*paths, *curated], self.settings, prune=prune, embedder=self.embedder,
+                          stored_as=stored_as)
 
     def _stage_curated(self, stage: Path) -> list[Path]:
         """Copies of the curated facts files beside indexed documents and in the corpus dir."""
@@ -153,17 +248,11 @@ class Library:
         return [stage]
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def _restore(path: Path, previous: bytes | None) -> None:
-    if previous is None:
-        path.unlink(missing_ok=True)
-    else:
-        _write_atomically(path, previous)
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True

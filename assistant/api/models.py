@@ -7,9 +7,43 @@ move while the JSON stays still. Every model carries an example for the OpenAPI 
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
+from pydantic_core import PydanticCustomError
+
+from ..conversations import ID_PATTERN
+from ..service import unicode_problem
+
+UNICODE_ERROR = "malformed_unicode"
+# Validation error types that mean "not well-formed Unicode": ours, and pydantic's own (raised
+# instead of ours for some constrained strings).
+UNICODE_ERRORS = frozenset({UNICODE_ERROR, "string_unicode"})
+
+
+def malformed_text(errors: list[Any]) -> tuple[str, str] | None:
+    """(field, message) for the first validation error that is malformed Unicode, or None."""
+    for error in errors:
+        if error.get("type") in UNICODE_ERRORS:
+            where = ".".join(str(p) for p in error.get("loc", ()) if p != "body") or "body"
+            value = error.get("input")
+            problem = unicode_problem(value, where) if isinstance(value, str) else None
+            return where, problem or f"{where} is not well-formed Unicode; send UTF-8 text"
+    return None
+
+
+def _well_formed(value: str) -> str:
+    if unicode_problem(value, "the text"):
+        raise PydanticCustomError(UNICODE_ERROR, "not well-formed Unicode")
+    return value
+
+
+# Every text a client sends: a lone surrogate (JSON's "\ud800") is refused at the edge with a
+# 400 (``app._on_validation_error``) instead of failing in SQLite, the tokenizer or the encoder.
+Text = Annotated[str, AfterValidator(_well_formed)]
+# What the routes enforce themselves (400, naming the rule), stated for clients and fuzzers.
+QUESTION_SCHEMA: dict[str, Any] = {"minLength": 1, "pattern": "\\S"}
+CONVERSATION_ID_SCHEMA: dict[str, Any] = {"pattern": ID_PATTERN}
 
 # -- shared examples --------------------------------------------------------------------
 
@@ -73,14 +107,15 @@ class AskRequest(BaseModel):
         {"question": "How much copper did the Example mine produce in 2023?"},
         {"question": "And in 2023?", "conversation_id": "c_9f2a61b0c4d7e813"},
     ]})
-    question: str = Field(
+    question: Text = Field(
         description="1..max_question_chars (default 4000) characters after trimming white space; "
-        "longer or empty questions get 400 bad_question."
+        "longer or empty questions get 400 bad_question.", json_schema_extra=QUESTION_SCHEMA,
     )
-    conversation_id: str | None = Field(
+    conversation_id: Text | None = Field(
         default=None,
         description="Omit to start a conversation; pass a returned id to ask a follow-up "
-        "(404 when no such conversation exists).",
+        "(404 when no such conversation exists, or it is someone else's).",
+        json_schema_extra=CONVERSATION_ID_SCHEMA,
     )
 
 
@@ -327,14 +362,14 @@ class Ready(BaseModel):
 
 class ContentPart(BaseModel):
     model_config = ConfigDict(extra="allow")
-    type: str
-    text: str | None = None
+    type: Text
+    text: Text | None = None
 
 
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
-    role: str = Field(description="system | developer | user | assistant | tool")
-    content: str | list[ContentPart] | None = None
+    role: Text = Field(description="system | developer | user | assistant | tool")
+    content: Text | list[ContentPart] | None = None
 
     def text(self) -> str:
         if self.content is None:
@@ -342,6 +377,13 @@ class ChatMessage(BaseModel):
         if isinstance(self.content, str):
             return self.content
         return " ".join(p.text for p in self.content if p.type == "text" and p.text)
+
+
+# What the route enforces (400 otherwise): some user message has text to answer.
+_USER_MESSAGE: dict[str, Any] = {
+    "type": "object", "required": ["role", "content"],
+    "properties": {"role": {"const": "user"}, "content": {"type": "string", **QUESTION_SCHEMA}},
+}
 
 
 class ChatRequest(BaseModel):
@@ -360,16 +402,18 @@ class ChatRequest(BaseModel):
             {"role": "user", "content": "Who is bidding for them?"},
         ],
     }]})
-    model: str = Field(default="assistant", description="Accepted and echoed; one model serves.")
+    model: Text = Field(default="assistant", max_length=200,
+                        description="Accepted and echoed; one model serves.")
     messages: list[ChatMessage] = Field(
-        min_length=1, max_length=200,
-        description="The last user message is the question; earlier user messages are the "
-        "conversation's earlier turns. System and assistant messages are not sources.",
+        min_length=1, max_length=200, json_schema_extra={"contains": _USER_MESSAGE},
+        description="The last user message is the question; the earlier user messages (the "
+        "newest ASSISTANT_CHAT_CONTEXT_MESSAGES of them) are context for a follow-up, never "
+        "answered again. System and assistant messages are not sources.",
     )
-    stream: bool = False
-    conversation_id: str | None = Field(
-        default=None, description="Extension: continue this conversation instead of replaying "
-        "the earlier user messages.",
+    stream: StrictBool = False
+    conversation_id: Text | None = Field(
+        default=None, description="Extension: continue this conversation (yours) instead of "
+        "starting one.", json_schema_extra=CONVERSATION_ID_SCHEMA,
     )
 
 
@@ -415,6 +459,29 @@ class ChatCompletion(BaseModel):
     numbers: list[Number]
     refused: bool
     conversation_id: str
+
+
+# -- OpenAPI links: how one response's ids feed the next requests (clients, stateful fuzzers) --
+
+
+def _link(path: str, method: str, **parameters: str) -> dict[str, Any]:
+    ref = "#/paths/" + path.replace("~", "~0").replace("/", "~1") + "/" + method
+    return {"operationRef": ref, "parameters": parameters}
+
+
+def conversation_links(source: str = "$response.body#/conversation_id") -> dict[str, Any]:
+    """Links from a response carrying a conversation id to reading and deleting it."""
+    path = "/v1/conversations/{conversation_id}"
+    return {"GetConversation": _link(path, "get", conversation_id=source),
+            "DeleteConversation": _link(path, "delete", conversation_id=source)}
+
+
+def document_links(source: str = "$response.body#/doc_id") -> dict[str, Any]:
+    """Links from a response carrying a document id to reading and deleting it."""
+    path = "/v1/documents/{doc_id}"
+    return {"GetDocument": _link(path, "get", doc_id=source),
+            "GetDocumentText": _link(path + "/text", "get", doc_id=source),
+            "DeleteDocument": _link(path, "delete", doc_id=source)}
 
 
 # -- documented error responses ---------------------------------------------------------

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from ..service import Assistant
 from ..settings import Settings
+from .callbacks import CallbackPolicy
 from .threads import BotState
 
 BOTS_DB = "bots.sqlite"
@@ -26,13 +27,15 @@ def bot_state(settings: Settings) -> BotState:
 
 
 def mount_bots(app: FastAPI, settings: Settings,
-               assistant_provider: Callable[[], Assistant]) -> None:
+               assistant_provider: Callable[[], Assistant],
+               callbacks: CallbackPolicy | None = None) -> None:
     """Add the bot routes to ``app``; mounting twice is a no-op.
 
     Args:
         app: the FastAPI app (``create_app``'s, or any other).
         settings: Slack and hook secrets, ``data_dir``, ``max_body_bytes``.
         assistant_provider: returns the shared ``Assistant`` when a question comes.
+        callbacks: where webhook callbacks may go (default: ``hook_callback_allow``).
 
     Without Slack settings or a hook secret, the routes still exist and answer 503 with the
     setting to set. ``app.state.bots`` holds the ``BotState`` (thread mapping, seen events).
@@ -45,7 +48,7 @@ def mount_bots(app: FastAPI, settings: Settings,
     state = bot_state(settings)
     app.state.bots = state
     app.include_router(slack_router(settings, assistant_provider, state))
-    app.include_router(hook_router(settings, assistant_provider, state))
+    app.include_router(hook_router(settings, assistant_provider, state, callbacks))
 
 
-__all__ = ["BotState", "bot_state", "mount_bots"]
+__all__ = ["BotState", "CallbackPolicy", "bot_state", "mount_bots"]

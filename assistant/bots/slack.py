@@ -16,8 +16,12 @@ One bolt ``App`` (``build_slack_app``) serves both transports:
 
 Before bolt sees an HTTP request, the route rejects an oversized body (413), a bad or stale
 signature (401, checked with slack_sdk's ``SignatureVerifier``: v0 HMAC-SHA256 over
-``v0:{timestamp}:{body}``, five minutes of clock skew) and then a malformed body (400), so
-nothing unverified is parsed and nothing malformed gets a reply.
+``v0:{timestamp}:{body}``, five minutes of clock skew, a timestamp of at most 12 digits), a
+replay of a request already received (acknowledged with an empty 200 but not answered: its
+signature is remembered) and then a malformed
+body (400: not JSON, or text with a lone surrogate), so nothing unverified is parsed and
+nothing malformed gets a reply. A conversation a Slack thread starts is owned by
+``slack:TEAM:USER``, the person who started it.
 """
 
 from __future__ import annotations
@@ -31,14 +35,16 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from slack_bolt import App, BoltResponse
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 
+from ..conversations import Caller
 from ..errors import AssistantError
+from ..service import unicode_problem
 from ..settings import Settings
 from .render import escape_mrkdwn, render_blocks, render_error_blocks, render_fallback
 from .threads import AssistantProvider, BotState
@@ -55,6 +61,7 @@ USAGE = (
 )
 _MENTION = re.compile(r"<[@!][^>]*>")  # user mentions and <!here>-style specials
 _LINK = re.compile(r"<([^>|]+)\|([^>]*)>|<([^>]+)>")  # <url|label>, <#C123|name>, <url>
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")  # bounded: int() of 400 digits overflows the clock maths
 
 
 class BodyTooLarge(Exception):
@@ -94,6 +101,11 @@ def thread_key(team: str | None, channel: str, thread_ts: str) -> str:
     return f"slack:{team or '-'}:{channel}:{thread_ts}"
 
 
+def asker_of(team: Any, user: Any) -> str:
+    """The owner name of a conversation a Slack user starts."""
+    return f"slack:{team or '-'}:{user or '-'}"
+
+
 class SlackAnswerer:
     """Answers one Slack question in its conversation; shared by every listener."""
 
@@ -101,20 +113,23 @@ class SlackAnswerer:
         self.assistant_provider = assistant_provider
         self.state = state
 
-    def answer(self, question: str, key: str | None) -> tuple[str, list[dict[str, Any]]]:
-        """(fallback text, blocks) answering ``question`` in thread ``key`` (None: no thread)."""
+    def answer(self, question: str, key: str | None,
+               asker: str = "slack") -> tuple[str, list[dict[str, Any]]]:
+        """(fallback text, blocks) answering ``question`` in thread ``key`` (None: no thread);
+        ``asker`` (``slack:TEAM:USER``) owns a conversation it starts."""
         if not question:
             return USAGE, render_error_blocks(USAGE)
+        caller = Caller(asker, admin=True)  # the bot continues the threads it maps
         try:
             assistant = self.assistant_provider()
             if key is None:
-                answer = assistant.ask(question)
+                answer = assistant.ask(question, caller=caller)
             else:
                 with self.state.thread_lock(key):
                     conversation_id = self.state.conversation_for(
                         key, assistant.conversations.new_id
                     )
-                    answer = assistant.ask(question, conversation_id)
+                    answer = assistant.ask(question, conversation_id, caller=caller, start=True)
         except AssistantError as exc:
             return escape_mrkdwn(exc.message), render_error_blocks(exc.message)
         except Exception:
@@ -161,7 +176,8 @@ def build_slack_app(settings: Settings, assistant_provider: AssistantProvider, s
         channel = event["channel"]
         thread_ts = event.get("thread_ts") or event["ts"]
         question = question_from_slack(event.get("text") or "")
-        text, blocks = answerer.answer(question, thread_key(team, channel, thread_ts))
+        text, blocks = answerer.answer(question, thread_key(team, channel, thread_ts),
+                                       asker_of(team, event.get("user")))
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks,
                                 unfurl_links=False, unfurl_media=False)
 
@@ -191,7 +207,8 @@ def build_slack_app(settings: Settings, assistant_provider: AssistantProvider, s
             ack(response_type="ephemeral", text=USAGE)
             return
         ack()
-        reply, blocks = answerer.answer(question, None)
+        reply, blocks = answerer.answer(question, None,
+                                        asker_of(command.get("team_id"), command.get("user_id")))
         respond(text=reply, blocks=blocks,
                 response_type="in_channel" if public else "ephemeral",
                 replace_original=False)
@@ -216,8 +233,9 @@ def _read_limited(limit: int) -> Callable[[Request], Any]:
     return read
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def _error(status: int, code: str, message: str) -> Response:
+    body = json.dumps({"error": {"code": code, "message": message}}).encode("ascii")
+    return Response(body, status_code=status, media_type="application/json")
 
 
 def _malformed(body: bytes, content_type: str) -> str | None:
@@ -238,13 +256,31 @@ def _malformed(body: bytes, content_type: str) -> str | None:
         parsed = json.loads(payload)
     except ValueError as exc:
         return f"the body is not valid JSON ({exc})"
-    return None if isinstance(parsed, dict) else "the body is not a JSON object"
+    if not isinstance(parsed, dict):
+        return "the body is not a JSON object"
+    return _text_problem(parsed)
+
+
+def _text_problem(value: Any) -> str | None:
+    """Why some string in a parsed body is not well-formed Unicode, or None."""
+    if isinstance(value, str):
+        return unicode_problem(value, "a text in the body")
+    items = value.items() if isinstance(value, dict) else enumerate(value) \
+        if isinstance(value, list) else ()
+    for key, item in items:
+        problem = _text_problem(key) or _text_problem(item)
+        if problem:
+            return problem
+    return None
 
 
 def _signed(verifier: SignatureVerifier, body: bytes, request: Request) -> bool:
+    timestamp = request.headers.get("x-slack-request-timestamp", "")
+    if not _TIMESTAMP.fullmatch(timestamp):
+        return False
     try:
         return verifier.is_valid_request(body, dict(request.headers))
-    except ValueError:  # a timestamp that is not an integer
+    except (ValueError, OverflowError):
         return False
 
 
@@ -274,6 +310,10 @@ def slack_router(settings: Settings, assistant_provider: AssistantProvider,
             return _error(401, "unauthorized",
                           "bad or missing Slack signature, or a timestamp over 5 minutes old; "
                           "check ASSISTANT_SLACK_SIGNING_SECRET")
+        signature = request.headers.get("x-slack-signature", "")
+        if not await run_in_threadpool(state.first_sighting, f"slack-signature:{signature}"):
+            log.info("ignoring a replayed Slack request")  # acknowledged, not answered again
+            return Response(status_code=200)
         problem = _malformed(body, request.headers.get("content-type", ""))
         if problem:
             return _error(400, "bad_request", f"{problem}; nothing was answered")

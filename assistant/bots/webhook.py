@@ -6,37 +6,40 @@ A chat platform (or any bot) posts ``{"text", "user", "thread", "callback_url"?}
     X-Assistant-Timestamp: <unix seconds>
     X-Assistant-Signature: v1=<hex HMAC-SHA256(secret, f"{timestamp}.{raw body}")>
 
-The timestamp must be within five minutes of the server's clock. The reply is the contract
-answer (CONTRACT.md §1) plus ``text``, a ready-to-post plain-text rendering. ``thread`` names a
-conversation (the same ``BotState`` mapping Slack threads use), so follow-ups keep their
-context. With ``callback_url`` (http or https only) the route answers ``202`` at once and POSTs
-the result there later, signed the same way, with up to ``CALLBACK_TRIES`` tries and exponential
-backoff. Errors are ``{"error": {"code", "message"}}``.
+The timestamp must be within five minutes of the server's clock, and each signed request is
+answered once: its signature is remembered (``BotState``) for longer than that window, so a
+replay of it is refused with 409 ``replayed``. The reply is the contract answer (CONTRACT.md
+§1) plus ``text``, a ready-to-post plain-text rendering. ``thread`` names a conversation (the
+same ``BotState`` mapping Slack threads use), so follow-ups keep their context; a conversation
+the webhook starts is owned by ``hook:<user>``. With ``callback_url`` the route answers ``202``
+at once and POSTs the result there later, signed the same way, with up to ``CALLBACK_TRIES``
+tries and exponential backoff, to a checked public address only (``callbacks.py``: no SSRF).
+Errors are ``{"error": {"code", "message"}}``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
-import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from ..api.models import AskResponse, ErrorResponse
+from ..api.models import AskResponse, ErrorResponse, Text, malformed_text
+from ..conversations import Caller
 from ..errors import (
     AssistantError,
     ConfigError,
+    ConflictError,
     IndexNotReadyError,
     InputError,
     NotFoundError,
@@ -45,24 +48,33 @@ from ..errors import (
 from ..service import Assistant, answer_to_contract, clean_question
 from ..settings import Settings
 from ..types import Answer
+from .callbacks import (
+    ATTEMPT_HEADER,
+    CALLBACK_BACKOFF_S,
+    CALLBACK_TRIES,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    CallbackPolicy,
+    deliver,
+    resolve_target,
+    sign,
+)
 from .render import render_text
 from .threads import AssistantProvider, BotState
 
 log = logging.getLogger("assistant.bots.webhook")
 
+__all__ = ["ATTEMPT_HEADER", "CALLBACK_BACKOFF_S", "CALLBACK_TRIES", "CallbackPolicy",
+           "HOOK_PATH", "deliver", "hook_router", "sign", "signature_problem"]
+
 HOOK_PATH = "/v1/hooks/ask"
-TIMESTAMP_HEADER = "X-Assistant-Timestamp"
-SIGNATURE_HEADER = "X-Assistant-Signature"
-ATTEMPT_HEADER = "X-Assistant-Delivery-Attempt"
 MAX_SKEW_S = 300
-CALLBACK_TRIES = 3
-CALLBACK_BACKOFF_S = 0.5  # waits 0.5 s, then 1 s, ... between tries
-CALLBACK_TIMEOUT_S = 10.0
-_RETRYABLE = {408, 425, 429}
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")  # bounded: a 400-digit number is not a time
+_SIGNATURE_MAX = 128
 
 _STATUS_BY_ERROR: tuple[tuple[type[AssistantError], int], ...] = (
-    (InputError, 400), (NotFoundError, 404), (IndexNotReadyError, 503), (UpstreamError, 502),
-    (ConfigError, 500),
+    (InputError, 400), (NotFoundError, 404), (ConflictError, 409), (IndexNotReadyError, 503),
+    (UpstreamError, 502), (ConfigError, 500),
 )
 
 
@@ -75,26 +87,24 @@ class HookRequest(BaseModel):
         {"text": "And in 2023?", "user": "U123", "thread": "chat-42",
          "callback_url": "https://bot.example.com/assistant-replies"},
     ]})
-    text: str = Field(description="The question: 1..max_question_chars characters after trimming.")
-    user: str | None = Field(default=None, max_length=200,
-                             description="Who asked (echoed back; for your bot's bookkeeping).")
-    thread: str | None = Field(
+    text: Text = Field(description="The question: 1..max_question_chars characters after "
+                                   "trimming.")
+    user: Text | None = Field(default=None, max_length=200,
+                              description="Who asked (echoed back; owns the conversation).")
+    thread: Text | None = Field(
         default=None, min_length=1, max_length=200,
         description="Your conversation's id: the same thread continues the same conversation. "
                     "Omit for a one-off question.")
-    callback_url: str | None = Field(
-        default=None, max_length=2000,
-        description="http(s) URL: answer 202 at once and POST the result there (signed).")
+    callback_url: Text | None = Field(
+        default=None, max_length=2000, json_schema_extra={"pattern": "^https?://[^/?#\\s]+"},
+        description="http(s) URL of a public address: answer 202 at once and POST the result "
+                    "there (signed). A malformed URL, or one whose host resolves to a loopback, "
+                    "private, link-local or reserved address, is a 400 bad_callback_url (unless "
+                    "ASSISTANT_HOOK_CALLBACK_ALLOW names the address).")
 
-    @field_validator("callback_url")
-    @classmethod
-    def _http_only(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("callback_url must be an http:// or https:// URL with a host")
-        return value
+    def owner(self) -> Caller:
+        """Who the conversation belongs to; the webhook may continue the threads it maps."""
+        return Caller(f"hook:{self.user}" if self.user else "hook", admin=True)
 
 
 class HookAnswer(AskResponse):
@@ -115,53 +125,20 @@ class HookAccepted(BaseModel):
     callback_url: str
 
 
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """``v1=`` + hex HMAC-SHA256 of ``f"{timestamp}.{body}"`` under ``secret``."""
-    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return "v1=" + mac.hexdigest()
-
-
 def signature_problem(secret: str, timestamp: str | None, signature: str | None, body: bytes,
                       now: float | None = None) -> str | None:
     """Why a request's signature does not hold, or None when it does."""
     if not timestamp or not signature:
         return f"sign the request: {TIMESTAMP_HEADER} and {SIGNATURE_HEADER} headers are needed"
-    try:
-        sent = int(timestamp)
-    except ValueError:
-        return f"{TIMESTAMP_HEADER} must be Unix time in whole seconds"
-    if abs((time.time() if now is None else now) - sent) > MAX_SKEW_S:
+    if not _TIMESTAMP.fullmatch(timestamp):
+        return f"{TIMESTAMP_HEADER} must be Unix time in whole seconds (at most 12 digits)"
+    if abs((time.time() if now is None else now) - int(timestamp)) > MAX_SKEW_S:
         return f"{TIMESTAMP_HEADER} is more than {MAX_SKEW_S // 60} minutes from the server's clock"
-    if not hmac.compare_digest(sign(secret, timestamp, body).encode(), signature.encode()):
+    if len(signature) > _SIGNATURE_MAX or not hmac.compare_digest(
+            sign(secret, timestamp, body).encode(), signature.encode("utf-8", "replace")):
         return (f"{SIGNATURE_HEADER} does not match: expected v1=<hex HMAC-SHA256 of "
                 "'{timestamp}.{body}'> under ASSISTANT_HOOK_SECRET")
     return None
-
-
-def deliver(url: str, payload: dict[str, Any], secret: str, *, tries: int = CALLBACK_TRIES,
-            backoff_s: float = CALLBACK_BACKOFF_S) -> bool:
-    """POST ``payload`` to ``url``, signed, retrying network errors, 408/425/429 and 5xx with
-    exponential backoff. Returns whether the callback took it (a 2xx)."""
-    body = json.dumps(payload, ensure_ascii=False).encode()
-    for attempt in range(1, tries + 1):
-        timestamp = str(int(time.time()))
-        headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
-                   SIGNATURE_HEADER: sign(secret, timestamp, body), ATTEMPT_HEADER: str(attempt)}
-        try:
-            response = httpx.post(url, content=body, headers=headers, timeout=CALLBACK_TIMEOUT_S)
-        except httpx.HTTPError as exc:
-            log.warning("callback %s, try %d/%d: %s", url, attempt, tries, exc)
-        else:
-            if response.is_success:
-                return True
-            log.warning("callback %s, try %d/%d: HTTP %d", url, attempt, tries,
-                        response.status_code)
-            if response.status_code < 500 and response.status_code not in _RETRYABLE:
-                return False  # the receiver refuses it; trying again will not help
-        if attempt < tries:
-            time.sleep(backoff_s * 2 ** (attempt - 1))
-    log.error("callback %s failed after %d tries; the answer is dropped", url, tries)
-    return False
 
 
 def _status_for(exc: AssistantError) -> int:
@@ -171,8 +148,10 @@ def _status_for(exc: AssistantError) -> int:
     return 500
 
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
+def _error(status: int, code: str, message: str) -> Response:
+    # ASCII-escaped JSON: a message may quote a client's malformed text.
+    body = json.dumps({"error": {"code": code, "message": message}}).encode("ascii")
+    return Response(body, status_code=status, media_type="application/json")
 
 
 def _answer_body(answer: Answer, hook: HookRequest) -> dict[str, Any]:
@@ -181,35 +160,85 @@ def _answer_body(answer: Answer, hook: HookRequest) -> dict[str, Any]:
                       thread=hook.thread).model_dump(mode="json")
 
 
-def hook_router(settings: Settings, assistant_provider: AssistantProvider,
-                state: BotState) -> APIRouter:
-    """The ``POST /v1/hooks/ask`` route; documented in OpenAPI only when it is switched on."""
-    router = APIRouter(tags=["bots"])
-    secret = settings.hook_secret
-    executor: list[ThreadPoolExecutor] = []
-    executor_lock = threading.Lock()
+def _parse(body: bytes) -> HookRequest | Response:
+    """The request body as a ``HookRequest``, or the error response saying why it is not."""
+    try:
+        raw = json.loads(body)
+    except ValueError as exc:
+        return _error(400, "bad_request", f"the body is not valid JSON ({exc})")
+    try:
+        return HookRequest.model_validate(raw)
+    except ValidationError as exc:
+        errors = exc.errors()
+        malformed = malformed_text(list(errors))
+        if malformed:
+            where, message = malformed
+            return _error(400, "bad_question" if where == "text" else "bad_input", message)
+        problems = [f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}"
+                    for e in errors[:5]]
+        return _error(422, "invalid_request", "; ".join(problems)
+                      + ' (expected {"text", "user", "thread", "callback_url"?})')
 
-    def submit(fn: Callable[[], None]) -> None:
-        with executor_lock:
-            if not executor:
-                executor.append(ThreadPoolExecutor(max_workers=4,
-                                                   thread_name_prefix="hook-callback"))
-        executor[0].submit(fn)
 
-    def conversation_of(assistant: Assistant, hook: HookRequest) -> str:
+async def _read(request: Request, limit: int) -> bytes | None:
+    """The body, or None when it is over ``limit`` bytes (stops reading there)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and len(declared) < 20 and int(declared) > limit:
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return body
+
+
+def _logged(fn: Callable[[], None], what: str) -> Callable[[], None]:
+    """``fn`` for a background thread: a failure is logged, not lost in a future."""
+    def run() -> None:
+        try:
+            fn()
+        except Exception:
+            log.exception("%s failed", what)
+
+    return run
+
+
+class _Hooks:
+    """The webhook's work off the event loop: answering, and later delivering."""
+
+    def __init__(self, settings: Settings, assistant_provider: AssistantProvider,
+                 state: BotState, callbacks: CallbackPolicy) -> None:
+        self.settings = settings
+        self.assistant_provider = assistant_provider
+        self.state = state
+        self.callbacks = callbacks
+        self._executor: ThreadPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[[], None], what: str) -> None:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=4,
+                                                    thread_name_prefix="hook-callback")
+        self._executor.submit(_logged(fn, what))
+
+    def conversation_of(self, assistant: Assistant, hook: HookRequest) -> str:
         if hook.thread is None:
             return assistant.conversations.new_id()
-        return state.conversation_for("hook:" + hook.thread, assistant.conversations.new_id)
+        return self.state.conversation_for("hook:" + hook.thread,
+                                           assistant.conversations.new_id)
 
-    def ask(assistant: Assistant, hook: HookRequest, conversation_id: str) -> Answer:
-        with state.thread_lock("hook:" + (hook.thread or conversation_id)):
-            return assistant.ask(hook.text, conversation_id)
+    def ask(self, assistant: Assistant, hook: HookRequest, conversation_id: str) -> Answer:
+        with self.state.thread_lock("hook:" + (hook.thread or conversation_id)):
+            return assistant.ask(hook.text, conversation_id, caller=hook.owner(), start=True)
 
-    def answer_later(assistant: Assistant, hook: HookRequest, conversation_id: str) -> None:
+    def answer_later(self, assistant: Assistant, hook: HookRequest, conversation_id: str) -> None:
+        secret = self.settings.hook_secret
         assert secret is not None and hook.callback_url is not None
         payload: dict[str, Any]
         try:
-            payload = _answer_body(ask(assistant, hook, conversation_id), hook)
+            payload = _answer_body(self.ask(assistant, hook, conversation_id), hook)
         except AssistantError as exc:
             payload = {"error": {"code": exc.code, "message": exc.message}}
         except Exception:
@@ -219,44 +248,63 @@ def hook_router(settings: Settings, assistant_provider: AssistantProvider,
         payload.setdefault("conversation_id", conversation_id)
         payload.setdefault("user", hook.user)
         payload.setdefault("thread", hook.thread)
-        deliver(hook.callback_url, payload, secret)
+        deliver(hook.callback_url, payload, secret, self.callbacks)
 
-    def handle(hook: HookRequest) -> tuple[int, dict[str, Any]]:
-        assistant = assistant_provider()
-        clean_question(hook.text, settings.max_question_chars)  # a bad question: 400 at once
-        conversation_id = conversation_of(assistant, hook)
+    def handle(self, hook: HookRequest) -> tuple[int, dict[str, Any]]:
+        assistant = self.assistant_provider()
+        clean_question(hook.text, self.settings.max_question_chars)  # a bad question: 400 now
+        if hook.callback_url is not None:  # a malformed or refused URL: 400 now, not dropped
+            resolve_target(hook.callback_url, self.callbacks)
+        conversation_id = self.conversation_of(assistant, hook)
         if hook.callback_url is not None:
-            submit(lambda: answer_later(assistant, hook, conversation_id))
+            self.submit(lambda: self.answer_later(assistant, hook, conversation_id),
+                        f"the webhook callback to {hook.callback_url}")
             accepted = HookAccepted(conversation_id=conversation_id, user=hook.user,
                                     thread=hook.thread, callback_url=hook.callback_url)
             return 202, accepted.model_dump(mode="json")
-        return 200, _answer_body(ask(assistant, hook, conversation_id), hook)
+        return 200, _answer_body(self.ask(assistant, hook, conversation_id), hook)
+
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"model": HookAnswer, "description": "The answer, and `text` to post as is."},
+    202: {"model": HookAccepted, "description": "Accepted; the result goes to `callback_url`."},
+    400: {"model": ErrorResponse, "description": "Bad JSON, a bad question, or a refused "
+                                                 "callback_url (`bad_callback_url`)."},
+    401: {"model": ErrorResponse, "description": "Missing, stale or wrong signature."},
+    404: {"model": ErrorResponse, "description": "No such conversation."},
+    409: {"model": ErrorResponse, "description": "This signed request was already received "
+                                                 "(`replayed`), or the conversation is full."},
+    413: {"model": ErrorResponse, "description": "Request body too large."},
+    422: {"model": ErrorResponse, "description": "The body does not match the schema."},
+    500: {"model": ErrorResponse, "description": "Unexpected server error."},
+    502: {"model": ErrorResponse, "description": "An upstream service failed."},
+    503: {"model": ErrorResponse, "description": "No hook secret set, or no index yet."},
+}
+
+
+def hook_router(settings: Settings, assistant_provider: AssistantProvider, state: BotState,
+                callbacks: CallbackPolicy | None = None) -> APIRouter:
+    """The ``POST /v1/hooks/ask`` route; documented in OpenAPI only when it is switched on.
+
+    ``callbacks`` (default: from ``settings``) says where callbacks may go and how.
+    """
+    router = APIRouter(tags=["bots"])
+    secret = settings.hook_secret
+    hooks = _Hooks(settings, assistant_provider, state,
+                   callbacks or CallbackPolicy.from_settings(settings))
 
     @router.post(
-        HOOK_PATH,
-        include_in_schema=secret is not None,
-        response_model=None,
-        responses={
-            200: {"model": HookAnswer, "description": "The answer, and `text` to post as is."},
-            202: {"model": HookAccepted, "description": "Accepted; the result goes to "
-                                                        "`callback_url`."},
-            400: {"model": ErrorResponse, "description": "Bad JSON or a bad question."},
-            401: {"model": ErrorResponse, "description": "Missing, stale or wrong signature."},
-            404: {"model": ErrorResponse, "description": "No such conversation."},
-            413: {"model": ErrorResponse, "description": "Request body too large."},
-            422: {"model": ErrorResponse, "description": "The body does not match the schema."},
-            500: {"model": ErrorResponse, "description": "Unexpected server error."},
-            502: {"model": ErrorResponse, "description": "An upstream service failed."},
-            503: {"model": ErrorResponse, "description": "No hook secret set, or no index yet."},
-        },
+        HOOK_PATH, include_in_schema=secret is not None, response_model=None,
+        responses=_RESPONSES,
         openapi_extra={
             "requestBody": {"required": True, "content": {
                 "application/json": {"schema": HookRequest.model_json_schema()}}},
             "parameters": [
                 {"name": TIMESTAMP_HEADER, "in": "header", "required": True,
-                 "schema": {"type": "string"}, "description": "Unix time in seconds."},
+                 "schema": {"type": "string", "pattern": "^[0-9]{1,12}$"},
+                 "description": "Unix time in seconds."},
                 {"name": SIGNATURE_HEADER, "in": "header", "required": True,
-                 "schema": {"type": "string"},
+                 "schema": {"type": "string", "maxLength": _SIGNATURE_MAX},
                  "description": 'v1=<hex HMAC-SHA256(secret, f"{timestamp}.{body}")>'},
             ],
         },
@@ -267,38 +315,25 @@ def hook_router(settings: Settings, assistant_provider: AssistantProvider,
             return _error(503, "hook_not_configured",
                           "the webhook is off on this server: set ASSISTANT_HOOK_SECRET "
                           "(see docs/slack.md)")
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > settings.max_body_bytes:
-            return _too_large(settings.max_body_bytes)
-        body = b""
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > settings.max_body_bytes:
-                return _too_large(settings.max_body_bytes)
-        problem = signature_problem(secret, request.headers.get(TIMESTAMP_HEADER),
-                                    request.headers.get(SIGNATURE_HEADER), body)
+        body = await _read(request, settings.max_body_bytes)
+        if body is None:
+            return _error(413, "payload_too_large", f"request body is over "
+                          f"{settings.max_body_bytes} bytes (ASSISTANT_MAX_BODY_BYTES)")
+        signature = request.headers.get(SIGNATURE_HEADER)
+        problem = signature_problem(secret, request.headers.get(TIMESTAMP_HEADER), signature,
+                                    body)
         if problem:
             return _error(401, "unauthorized", problem)
+        hook = _parse(body)
+        if isinstance(hook, Response):
+            return hook
+        if not await run_in_threadpool(state.first_sighting, f"hook-signature:{signature}"):
+            return _error(409, "replayed", "this signed request was already received; sign "
+                          "each request anew (a fresh timestamp) to ask again")
         try:
-            raw = json.loads(body)
-        except ValueError as exc:
-            return _error(400, "bad_request", f"the body is not valid JSON ({exc})")
-        try:
-            hook = HookRequest.model_validate(raw)
-        except ValidationError as exc:
-            problems = [f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}"
-                        for e in exc.errors()[:5]]
-            return _error(422, "invalid_request", "; ".join(problems)
-                          + ' (expected {"text", "user", "thread", "callback_url"?})')
-        try:
-            status, payload = await run_in_threadpool(handle, hook)
+            status, payload = await run_in_threadpool(hooks.handle, hook)
         except AssistantError as exc:
             return _error(_status_for(exc), exc.code, exc.message)
         return JSONResponse(payload, status_code=status)
 
     return router
-
-
-def _too_large(limit: int) -> JSONResponse:
-    return _error(413, "payload_too_large",
-                  f"request body is over {limit} bytes (ASSISTANT_MAX_BODY_BYTES)")

@@ -54,6 +54,16 @@ class DenseStore:
         self._collection: Any = None
         self._count: int | None = None  # a generation's collection never changes once built
 
+    def close(self) -> None:
+        """Release the client (an embedded store stops once no client uses its directory)."""
+        close = getattr(self._client, "close", None)
+        self._collection = None
+        if close is not None:
+            try:
+                close()
+            except Exception:  # closing twice, or a server already gone: nothing to release
+                pass
+
     def _get(self) -> Any:
         if self._collection is None:
             self._collection = self._client.get_collection(self.name, embedding_function=None)

@@ -10,6 +10,12 @@
 An ingest builds a complete new generation beside the current one and only then replaces
 ``CURRENT``; a process killed half-way leaves the old generation serving, and its leftover
 directory is removed by the next ingest.
+
+A reader holds a *lease* on the generation it loaded: a shared ``flock`` on
+``generations/<name>/LEASE``, kept until the loaded index is garbage-collected. An old
+generation is removed only under an exclusive lock on that file, so never while any request, in
+this process or another worker, still reads it (``DataDir.retire``); a leased one is left for a
+later ingest to remove.
 """
 
 from __future__ import annotations
@@ -23,7 +29,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import AssistantError
+from ..errors import BusyError
+
+LEASE = "LEASE"
+COMPLETE = "COMPLETE"
 
 
 class DataDir:
@@ -68,7 +77,7 @@ class DataDir:
 
     def commit(self, name: str) -> None:
         """Point readers at generation ``name``: write, fsync, then rename over CURRENT."""
-        (self.generations / name / "COMPLETE").touch()
+        (self.generations / name / COMPLETE).touch()
         tmp = self.root / f"CURRENT.{os.getpid()}.tmp"
         with open(tmp, "w", encoding="utf-8") as fh:
             fh.write(name + "\n")
@@ -89,12 +98,45 @@ class DataDir:
             return []
         names = sorted((p.name for p in self.generations.iterdir() if p.is_dir()), reverse=True)
         others = [n for n in names if n != current]
-        complete = [n for n in others if (self.generations / n / "COMPLETE").exists()]
+        complete = [n for n in others if (self.generations / n / COMPLETE).exists()]
         leftovers = [n for n in others if n not in complete]
         return leftovers + complete[max(0, keep - 1) :]
 
     def remove(self, name: str) -> None:
         shutil.rmtree(self.generations / name, ignore_errors=True)
+
+    def lease(self, name: str) -> Lease | None:
+        """A shared lease on generation ``name``, or None when it is gone (or going)."""
+        try:
+            fd = os.open(self.generations / name / LEASE, os.O_RDONLY | os.O_CREAT, 0o644)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        fcntl.flock(fd, fcntl.LOCK_SH)  # waits only while a retire is deleting it
+        if not (self.generations / name / COMPLETE).exists():
+            os.close(fd)
+            return None
+        return Lease(fd)
+
+    def retire(self, name: str) -> bool:
+        """Remove generation ``name`` unless a reader holds a lease on it; True if removed."""
+        path = self.generations / name
+        if not (path / COMPLETE).exists():  # an interrupted build: nobody ever read it
+            self.remove(name)
+            return True
+        try:
+            fd = os.open(path / LEASE, os.O_RDONLY | os.O_CREAT, 0o644)
+        except (FileNotFoundError, NotADirectoryError):
+            return True
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            (path / COMPLETE).unlink(missing_ok=True)  # a reader that waited sees it is gone
+            self.remove(name)
+            return True
+        finally:
+            os.close(fd)
 
     @contextmanager
     def lock(self) -> Iterator[None]:
@@ -104,10 +146,23 @@ class DataDir:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise AssistantError(
-                    f"another ingest is running on {self.root}; wait for it to finish"
+                raise BusyError(
+                    "another ingest is running on this data dir (an upload, a delete or "
+                    "`assistant ingest`); wait for it to finish and try again"
                 ) from None
             try:
                 yield
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+class Lease:
+    """A shared ``flock`` on a generation's LEASE file; ``release`` is idempotent."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd: int | None = fd
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)

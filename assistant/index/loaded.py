@@ -1,11 +1,15 @@
 """A loaded, read-only index generation, and the holder that swaps in new generations.
 
 Everything is loaded once and shared by request threads; nothing is loaded at import time.
+A loaded ``Index`` holds a lease on its generation (``DataDir.lease``) until it is
+garbage-collected, so an ingest never deletes a generation that a request is still reading;
+the last reference gone, its Chroma client is closed and the lease released.
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +23,7 @@ from .bm25 import Bm25Index, FuzzyVocabulary, load_bm25
 from .catalog import Catalog
 from .dense import DenseStore
 from .embeddings import Embedder
-from .layout import DataDir
+from .layout import DataDir, Lease
 
 
 def collection_name(prefix: str, generation: str) -> str:
@@ -75,33 +79,62 @@ def load_index(settings: Settings) -> Index:
         IndexNotReadyError: nothing has been ingested into that data dir yet.
     """
     data = DataDir(settings.data_dir)
-    generation = data.current()
-    if generation is None:
-        raise IndexNotReadyError(
-            f"no index in {settings.data_dir}; run `assistant ingest` first "
-            "(or set ASSISTANT_DATA_DIR to a data dir that has one)"
-        )
+    generation, lease = _lease_current(data)
     path = data.path(generation)
-    if not (path / "sentences.npy").exists():
-        raise IndexNotReadyError(
-            f"the index in {settings.data_dir} was built by an older version; "
-            "run `assistant ingest` to rebuild it"
+    catalog: Catalog | None = None
+    dense: DenseStore | None = None
+    try:
+        if not (path / "sentences.npy").exists():
+            raise IndexNotReadyError(
+                "the index was built by an older version; run `assistant ingest` to rebuild it"
+            )
+        catalog = Catalog(path / "catalog.sqlite", readonly=True)
+        bm25 = load_bm25(path)
+        chunks = catalog.chunks()
+        dense = dense_store(settings, path, generation)
+        index = Index(
+            generation=generation,
+            catalog=catalog,
+            bm25=bm25,
+            fuzzy=FuzzyVocabulary(bm25.vocab),
+            dense=dense,
+            chunks=chunks,
+            chunk_index={c.chunk_id: i for i, c in enumerate(chunks)},
+            documents={d.doc_id: d for d in catalog.documents()},
+            sentence_vectors=np.load(path / "sentences.npy", mmap_mode="r"),
+            sentence_base=catalog.sentence_bases(),
         )
-    catalog = Catalog(path / "catalog.sqlite", readonly=True)
-    bm25 = load_bm25(path)
-    chunks = catalog.chunks()
-    return Index(
-        generation=generation,
-        catalog=catalog,
-        bm25=bm25,
-        fuzzy=FuzzyVocabulary(bm25.vocab),
-        dense=dense_store(settings, path, generation),
-        chunks=chunks,
-        chunk_index={c.chunk_id: i for i, c in enumerate(chunks)},
-        documents={d.doc_id: d for d in catalog.documents()},
-        sentence_vectors=np.load(path / "sentences.npy", mmap_mode="r"),
-        sentence_base=catalog.sentence_bases(),
-    )
+    except BaseException:
+        if catalog is not None:
+            catalog.close()
+        _release(dense, lease)
+        raise
+    # Not the catalog: a caller may still hold it alone (``load_index(s).catalog``); its
+    # connection closes when it is collected, and reads an unlinked file safely until then.
+    weakref.finalize(index, _release, dense, lease)
+    return index
+
+
+def _lease_current(data: DataDir) -> tuple[str, Lease]:
+    """The serving generation's name and a lease on it (retrying if it switches meanwhile)."""
+    for _ in range(5):
+        generation = data.current()
+        if generation is None:
+            raise IndexNotReadyError(
+                "no index yet: run `assistant ingest` (or upload a document), or set "
+                "ASSISTANT_DATA_DIR to a data dir that has one"
+            )
+        lease = data.lease(generation)
+        if lease is not None:
+            return generation, lease
+    raise IndexNotReadyError("the index kept changing while loading; retry in a moment")
+
+
+def _release(dense: DenseStore | None, lease: Lease) -> None:
+    """Close an Index's Chroma client, then release its lease: its generation may go now."""
+    if dense is not None:
+        dense.close()
+    lease.release()
 
 
 class IndexHolder:
@@ -128,5 +161,5 @@ class IndexHolder:
             if self._index is None or stamp != self._stamp:
                 fresh = load_index(self.settings)
                 self._index, self._stamp = fresh, stamp
-                # The old generation's catalog is left open: requests in flight may use it.
+                # Requests in flight keep the old Index, and with it the lease on its generation.
             return self._index

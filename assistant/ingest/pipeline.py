@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -39,7 +40,12 @@ from .sentences import sentence_objects
 PIPELINE_VERSION = "4"
 MANIFEST = "corpus.yaml"
 CURATED = ("facts.yaml", "facts.yml", "facts.csv")
-_DOC_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
+# Starts and ends with a letter or digit: ``make_doc_id`` strips the others from the ends, so an
+# id like "notes-" would be stored as "notes". Matched whole (``fullmatch``: no "\n" at the end).
+DOC_ID_PATTERN = r"^[a-z0-9](?:[a-z0-9._-]{0,126}[a-z0-9])?$"
+DOC_ID_RE = re.compile(DOC_ID_PATTERN)
+
+log = logging.getLogger(__name__)
 
 
 class Reporter(Protocol):
@@ -87,7 +93,8 @@ class IngestReport:
 
 @dataclass(frozen=True)
 class _Source:
-    path: Path
+    path: Path  # where the bytes are read
+    recorded: Path  # the path the document records (its upload's final place)
     doc_id: str
     meta: dict[str, Any]
     content_hash: str
@@ -96,8 +103,13 @@ class _Source:
 
 def make_doc_id(path: Path) -> str:
     """A document id from a file name: lower-case, safe characters only."""
-    slug = re.sub(r"[^a-z0-9._-]+", "-", path.stem.lower()).strip("-._")
-    return (slug or "doc")[:128]
+    slug = re.sub(r"[^a-z0-9._-]+", "-", path.stem.lower())[:128].strip("-._")
+    return slug or "doc"
+
+
+def is_doc_id(doc_id: str) -> bool:
+    """Whether ``doc_id`` is a well-formed document id, exactly as it would be stored."""
+    return DOC_ID_RE.fullmatch(doc_id) is not None
 
 
 def _read_manifest(directory: Path) -> dict[str, dict[str, Any]]:
@@ -139,7 +151,8 @@ def _discover(paths: Sequence[Path]) -> tuple[list[tuple[Path, dict[str, Any]]],
     return files, curated
 
 
-def _hash(data: bytes, meta: dict[str, Any]) -> str:
+def content_hash(data: bytes, meta: dict[str, Any]) -> str:
+    """What a document's ``content_hash`` is for these bytes and manifest entry."""
     h = hashlib.sha256(data)
     h.update(json.dumps(meta, sort_keys=True, default=str).encode())
     h.update(PIPELINE_VERSION.encode())
@@ -170,10 +183,10 @@ def _process(
     meta = source.meta
     doc = Document(
         doc_id=source.doc_id,
-        title=str(meta.get("title") or page.title or source.path.stem),
+        title=str(meta.get("title") or page.title or source.recorded.stem),
         text=page.text,
         content_hash=source.content_hash,
-        path=str(source.path),
+        path=str(source.recorded),
         source=str(meta["source"]) if meta.get("source") else page.source,
         published=str(meta["published"]) if meta.get("published") else page.published,
         url=str(meta["url"]) if meta.get("url") else page.url,
@@ -197,6 +210,7 @@ def ingest(
     prune: bool = False,
     embedder: Embedder | None = None,
     reporter: Reporter | None = None,
+    stored_as: Mapping[Path, Path] | None = None,
 ) -> IngestReport:
     """Bring the index up to date with ``paths`` (files or directories).
 
@@ -208,6 +222,9 @@ def ingest(
         prune: remove indexed documents that are not among ``paths``.
         embedder: shared model (loaded lazily when something needs embedding).
         reporter: progress callbacks.
+        stored_as: files read from one path but recorded (doc id, ``Document.path``) as
+            another: an upload staged under a temporary name, moved into place after the
+            commit.
 
     Returns:
         What changed; ``errors`` lists files refused, each with the reason.
@@ -221,13 +238,14 @@ def ingest(
         errors: list[FileError] = []
         sources: dict[str, _Source] = {}
         for path, meta in files:
-            doc_id = str(meta.get("doc_id") or make_doc_id(path))
-            if not _DOC_ID_RE.match(doc_id):
+            recorded = (stored_as or {}).get(path, path)
+            doc_id = str(meta.get("doc_id") or make_doc_id(recorded))
+            if not is_doc_id(doc_id):
                 errors.append(
                     FileError(
                         str(path),
-                        f"invalid doc_id {doc_id!r} in {MANIFEST}; "
-                        "use lower-case letters, digits, '.', '_' and '-'",
+                        f"invalid doc_id {doc_id!r} in {MANIFEST}; use lower-case letters, "
+                        "digits, '.', '_' and '-', starting and ending with a letter or digit",
                     )
                 )
                 continue
@@ -245,7 +263,7 @@ def ingest(
             except OSError as exc:
                 errors.append(FileError(str(path), f"cannot be read ({exc.strerror})"))
                 continue
-            sources[doc_id] = _Source(path, doc_id, meta, _hash(raw, meta), raw)
+            sources[doc_id] = _Source(path, recorded, doc_id, meta, content_hash(raw, meta), raw)
 
         current = data.current()
         old_catalog = (
@@ -276,6 +294,9 @@ def ingest(
                 processed.append(_process(source, embedder, settings))
             except AssistantError as exc:
                 errors.append(FileError(str(source.path), exc.message))
+            except Exception as exc:  # a bug or a broken install: this file only, and logged
+                log.exception("ingesting %s failed", source.path)
+                errors.append(FileError(str(source.path), _unexpected(source.path, exc)))
             reporter.advance(1)
 
         if (
@@ -296,7 +317,7 @@ def ingest(
             )
 
         for stale in data.stale(keep=2):
-            data.remove(stale)
+            data.retire(stale)  # skipped while a reader still holds it
         generation, gpath = data.new_generation()
         catalog = Catalog(gpath / "catalog.sqlite")
         try:
@@ -353,9 +374,12 @@ def ingest(
             t_dense = time.perf_counter()
             reporter.stage("indexing", None)
             dense = dense_store(settings, gpath, generation)
-            dense.create()
-            if keys:
-                dense.add(chunk_ids, np.stack([known[k] for k in keys]))
+            try:
+                dense.create()
+                if keys:
+                    dense.add(chunk_ids, np.stack([known[k] for k in keys]))
+            finally:
+                dense.close()
             dense_seconds = time.perf_counter() - t_dense
             counts = catalog.counts()
         except BaseException:
@@ -386,6 +410,18 @@ def ingest(
     )
 
 
+def _unexpected(path: Path, exc: Exception) -> str:
+    if isinstance(exc, ImportError):
+        return (
+            f"{path.name}: cannot be read: a package the {path.suffix} loader needs is missing "
+            f"({exc.name or exc}); reinstall the assistant (`pip install .`)"
+        )
+    return (
+        f"{path.name}: could not be processed ({exc.__class__.__name__}); the details are in "
+        "the log; the other files were ingested"
+    )
+
+
 def _drop_stale_collections(settings: Settings, data: DataDir) -> None:
     """On a Chroma server, drop collections of generations no longer kept on disk."""
     from ..index.loaded import collection_name
@@ -397,4 +433,7 @@ def _drop_stale_collections(settings: Settings, data: DataDir) -> None:
         if p.is_dir()
     }
     store = dense_store(settings, data.path(current), current)
-    store.drop_others(settings.collection_prefix + "-", live)
+    try:
+        store.drop_others(settings.collection_prefix + "-", live)
+    finally:
+        store.close()

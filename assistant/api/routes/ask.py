@@ -11,12 +11,14 @@ from fastapi import APIRouter
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
-from ...conversations import validate_id
-from ...errors import AssistantError, NotFoundError
+from ...conversations import Caller, validate_id
+from ...errors import AssistantError
 from ...service import Assistant, answer_to_contract, clean_question
+from ...settings import Settings
 from ...types import Answer
-from ..deps import AssistantDep, MetricsDep
-from ..models import AskRequest, AskResponse, error_responses
+from ..deps import AssistantDep, MetricsDep, scrub_paths
+from ..models import AskRequest, AskResponse, conversation_links, error_responses
+from ..security import CallerDep
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["ask"])
@@ -32,26 +34,19 @@ _STREAM_EXAMPLE = (
 )
 
 
-def check_conversation(assistant: Assistant, conversation_id: str | None) -> None:
-    """An unknown ``conversation_id`` is a 404 here, not the start of a new conversation."""
+def check_conversation(assistant: Assistant, conversation_id: str | None,
+                       caller: Caller) -> None:
+    """An unknown ``conversation_id`` (or someone else's) is a 404 here, not the start of a new
+    conversation."""
     if conversation_id is not None:
-        validate_id(conversation_id)
-        if not assistant.conversations.exists(conversation_id):
-            raise NotFoundError(
-                f"no conversation {conversation_id!r}; omit conversation_id to start one"
-            )
+        assistant.conversations.check(validate_id(conversation_id), caller)
 
 
-def ask_checked(assistant: Assistant, question: str, conversation_id: str | None) -> Answer:
-    """``Assistant.ask`` after ``check_conversation``."""
-    check_conversation(assistant, conversation_id)
-    return assistant.ask(question, conversation_id)
-
-
-def preflight(assistant: Assistant, question: str, conversation_id: str | None) -> None:
+def preflight(assistant: Assistant, question: str, conversation_id: str | None,
+              caller: Caller) -> None:
     """The checks a stream makes before it starts, so they still get a proper HTTP status."""
     clean_question(question, assistant.settings.max_question_chars)
-    check_conversation(assistant, conversation_id)
+    check_conversation(assistant, conversation_id, caller)
     assistant.holder.get()
 
 
@@ -70,21 +65,22 @@ def pieces(text: str, size: int = 48) -> list[str]:
     return out
 
 
-def error_payload(exc: BaseException) -> dict:
+def error_payload(exc: BaseException, settings: Settings) -> dict:
     """The contract's error object for an exception raised after a stream started."""
     if isinstance(exc, AssistantError):
-        return {"error": {"code": exc.code, "message": exc.message}}
+        return {"error": {"code": exc.code, "message": scrub_paths(exc.message, settings)}}
     log.exception("unexpected error while streaming", exc_info=exc)
     return {"error": {"code": "internal_error",
                       "message": "unexpected server error; the details are in the server log"}}
 
 
 @router.post("/v1/ask", response_model=AskResponse,
-             responses=error_responses(400, 401, 404, 413, 502, 503))
-def ask(body: AskRequest, assistant: AssistantDep,
-        metrics: MetricsDep) -> AskResponse:
+             responses={200: {"links": conversation_links()},
+                        **error_responses(400, 401, 404, 409, 413, 502, 503)})
+def ask(body: AskRequest, assistant: AssistantDep, metrics: MetricsDep,
+        caller: CallerDep) -> AskResponse:
     """Answer a question from the sources, with quotes at exact offsets and checked numbers."""
-    answer = ask_checked(assistant, body.question, body.conversation_id)
+    answer = assistant.ask(body.question, body.conversation_id, caller=caller, start=False)
     metrics.observe_answer(answer)
     return AskResponse.from_contract(answer_to_contract(answer))
 
@@ -96,25 +92,27 @@ def ask(body: AskRequest, assistant: AssistantDep,
         200: {"description": "Events: retrieval, answer (deltas), citations, numbers, done; "
                              "or error.",
               "content": {"text/event-stream": {"example": _STREAM_EXAMPLE}}},
-        **error_responses(400, 401, 404, 413, 503, json_route=False),
+        **error_responses(400, 401, 404, 409, 413, 503, json_route=False),
     },
 )
-def ask_stream(body: AskRequest, assistant: AssistantDep,
-               metrics: MetricsDep) -> EventSourceResponse:
+def ask_stream(body: AskRequest, assistant: AssistantDep, metrics: MetricsDep,
+               caller: CallerDep) -> EventSourceResponse:
     """Answer a question as Server-Sent Events; the `done` event carries the whole answer."""
-    preflight(assistant, body.question, body.conversation_id)
+    preflight(assistant, body.question, body.conversation_id, caller)
+
+    def run() -> Answer:
+        return assistant.ask(body.question, body.conversation_id, caller=caller, start=False)
 
     async def events() -> AsyncIterator[ServerSentEvent]:
         try:
-            answer = await run_in_threadpool(
-                ask_checked, assistant, body.question, body.conversation_id
-            )
+            answer = await run_in_threadpool(run)
             metrics.observe_answer(answer)
             contract = AskResponse.from_contract(answer_to_contract(answer)).model_dump(
                 mode="json"
             )
         except Exception as exc:  # the stream has started: errors travel as an event
-            yield ServerSentEvent(json.dumps(error_payload(exc)), event="error")
+            yield ServerSentEvent(json.dumps(error_payload(exc, assistant.settings)),
+                                  event="error")
             return
         yield ServerSentEvent(json.dumps({
             "conversation_id": contract["conversation_id"],

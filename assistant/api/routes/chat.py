@@ -1,11 +1,12 @@
 """POST /v1/chat/completions: OpenAI-compatible, so any OpenAI client or chat UI can ask.
 
-The messages list is the conversation: the last user message is the question and the earlier
-user messages are earlier turns, so follow-ups are rewritten the way ``/v1/ask`` rewrites them.
+Only the last user message is answered (and stored as a turn). The earlier user messages are
+context: the newest ``chat_context_messages`` of them rewrite a follow-up the way ``/v1/ask``
+rewrites one from earlier turns, but none is asked again, so a long history costs one answer.
 System and assistant messages are ignored: they are not sources. A conversation made for a
-message list is remembered by its user messages, so the next request (the same list plus one
-exchange) continues it instead of replaying every turn; the extension field ``conversation_id``
-continues a given conversation directly.
+message list is remembered by its caller and user messages, so the next request (the same list
+plus one exchange) continues it; the extension field ``conversation_id`` continues a given
+conversation (the caller's own) directly.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from fastapi import APIRouter, Depends, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
+from ...conversations import Caller
 from ...errors import InputError
 from ...service import Assistant, answer_to_contract, clean_question
 from ...types import Answer
@@ -34,9 +36,11 @@ from ..models import (
     ChatRequest,
     ChatResponseMessage,
     ChatUsage,
+    conversation_links,
     error_responses,
 )
-from .ask import ask_checked, check_conversation, error_payload, pieces
+from ..security import CallerDep
+from .ask import check_conversation, error_payload, pieces
 
 router = APIRouter(tags=["chat"])
 
@@ -54,10 +58,11 @@ _STREAM_EXAMPLE = (
 
 
 class ChatSessions:
-    """Which conversation a list of user messages was asked in (bounded, per process).
+    """Which conversation a caller's list of user messages was answered in (bounded, per
+    process).
 
-    A hit is trusted only if the conversation's stored turns are exactly those questions, so a
-    branch in the message history (an edited message) replays into a fresh conversation.
+    A hit is trusted only if the conversation is still the caller's and its last turn is the
+    last of those messages, so a branch in the history (an edited message) starts afresh.
     """
 
     def __init__(self, size: int = 4096) -> None:
@@ -66,21 +71,22 @@ class ChatSessions:
         self._lock = threading.Lock()
 
     @staticmethod
-    def _key(questions: list[str]) -> str:
-        return hashlib.sha256(json.dumps(questions).encode()).hexdigest()
+    def _key(caller: Caller, questions: list[str]) -> str:
+        return hashlib.sha256(json.dumps([caller.owner, questions]).encode()).hexdigest()
 
-    def find(self, assistant: Assistant, questions: list[str]) -> str | None:
+    def find(self, assistant: Assistant, caller: Caller, questions: list[str]) -> str | None:
         with self._lock:
-            found = self._map.get(self._key(questions))
-        if found is None:
+            found = self._map.get(self._key(caller, questions))
+        if found is None or not assistant.conversations.exists(found, caller):
             return None
         turns = assistant.conversations.turns(found)
-        return found if [t.question for t in turns] == questions else None
+        return found if turns and turns[-1].question == questions[-1] else None
 
-    def remember(self, questions: list[str], conversation_id: str) -> None:
+    def remember(self, caller: Caller, questions: list[str], conversation_id: str) -> None:
+        key = self._key(caller, questions)
         with self._lock:
-            self._map[self._key(questions)] = conversation_id
-            self._map.move_to_end(self._key(questions))
+            self._map[key] = conversation_id
+            self._map.move_to_end(key)
             while len(self._map) > self._size:
                 self._map.popitem(last=False)
 
@@ -103,18 +109,19 @@ def user_questions(body: ChatRequest, max_chars: int) -> list[str]:
 
 
 def answer_chat(assistant: Assistant, sessions: ChatSessions, body: ChatRequest,
-                questions: list[str]) -> Answer:
-    """Answer the last question in the conversation the earlier user messages make."""
+                questions: list[str], caller: Caller) -> Answer:
+    """Answer the last question: in the conversation the earlier messages were answered in, or
+    in a new one with the newest earlier messages as context (never answered again)."""
     *earlier, question = questions
     if body.conversation_id is not None:
-        return ask_checked(assistant, question, body.conversation_id)
-    conversation_id = sessions.find(assistant, earlier) if earlier else None
-    if earlier and conversation_id is None:
-        for turn in earlier:  # replay the earlier turns into a new conversation
-            conversation_id = assistant.ask(turn, conversation_id).conversation_id
-    answer = assistant.ask(question, conversation_id)
+        return assistant.ask(question, body.conversation_id, caller=caller, start=False)
+    conversation_id = sessions.find(assistant, caller, earlier) if earlier else None
+    keep = assistant.settings.chat_context_messages
+    context = earlier[-keep:] if conversation_id is None and keep else []
+    answer = assistant.ask(question, conversation_id, caller=caller, context=context,
+                           start=False)
     if answer.conversation_id:
-        sessions.remember(questions, answer.conversation_id)
+        sessions.remember(caller, questions, answer.conversation_id)
     return answer
 
 
@@ -131,8 +138,9 @@ def _usage(body: ChatRequest, answer: str) -> ChatUsage:
     responses={
         200: {"description": "A chat.completion, or with `stream: true` chat.completion.chunk "
                              "events ending with `data: [DONE]`.",
-              "content": {"text/event-stream": {"example": _STREAM_EXAMPLE}}},
-        **error_responses(400, 401, 404, 413, 502, 503),
+              "content": {"text/event-stream": {"example": _STREAM_EXAMPLE}},
+              "links": conversation_links()},
+        **error_responses(400, 401, 404, 409, 413, 502, 503),
     },
 )
 def chat_completions(
@@ -140,13 +148,14 @@ def chat_completions(
     assistant: AssistantDep,
     sessions: Annotated[ChatSessions, Depends(get_sessions)],
     metrics: MetricsDep,
+    caller: CallerDep,
 ) -> ChatCompletion | EventSourceResponse:
     """OpenAI-compatible chat: answers the last user message; citations in an extra field."""
     questions = user_questions(body, assistant.settings.max_question_chars)
     completion_id = "chatcmpl-" + secrets.token_hex(12)
     created = int(time.time())
     if not body.stream:
-        answer = answer_chat(assistant, sessions, body, questions)
+        answer = answer_chat(assistant, sessions, body, questions, caller)
         metrics.observe_answer(answer)
         contract = AskResponse.from_contract(answer_to_contract(answer))
         return ChatCompletion(
@@ -157,7 +166,7 @@ def chat_completions(
             conversation_id=contract.conversation_id,
         )
 
-    check_conversation(assistant, body.conversation_id)
+    check_conversation(assistant, body.conversation_id, caller)
     assistant.holder.get()
 
     def chunk(delta: dict, finish: str | None = None, **extra: object) -> ServerSentEvent:
@@ -168,13 +177,14 @@ def chat_completions(
 
     async def events() -> AsyncIterator[ServerSentEvent]:
         try:
-            answer = await run_in_threadpool(answer_chat, assistant, sessions, body, questions)
+            answer = await run_in_threadpool(answer_chat, assistant, sessions, body, questions,
+                                             caller)
             metrics.observe_answer(answer)
             contract = AskResponse.from_contract(answer_to_contract(answer)).model_dump(
                 mode="json"
             )
         except Exception as exc:  # headers are sent: the error travels as a data event
-            yield ServerSentEvent(json.dumps(error_payload(exc)))
+            yield ServerSentEvent(json.dumps(error_payload(exc, assistant.settings)))
             return
         yield chunk({"role": "assistant", "content": ""})
         for piece in pieces(contract["answer"]):

@@ -1,4 +1,8 @@
-"""Conversations: list recent ones, read one with its turns, delete one."""
+"""Conversations: list recent ones, read one with its turns, delete one.
+
+Each caller sees only the conversations it started (an admin key sees all); someone else's
+conversation is a 404, as if it did not exist.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from ..models import (
     TurnOut,
     error_responses,
 )
+from ..security import CallerDep
 
 router = APIRouter(tags=["conversations"])
 
@@ -24,21 +29,22 @@ router = APIRouter(tags=["conversations"])
             responses=error_responses(401))
 def list_conversations(
     assistant: AssistantDep,
+    caller: CallerDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> ConversationList:
-    """List the most recently updated conversations, newest first."""
+    """List your most recently updated conversations (an admin key: everyone's), newest first."""
     return ConversationList(conversations=[
         ConversationSummary(id=c.id, title=c.title, created=c.created, updated=c.updated)
-        for c in assistant.conversations.list(limit)
+        for c in assistant.conversations.list(limit, caller)
     ])
 
 
 @router.get("/v1/conversations/{conversation_id}", response_model=ConversationDetail,
             responses=error_responses(400, 401, 404))
-def get_conversation(conversation_id: ConversationIdPath,
-                     assistant: AssistantDep) -> ConversationDetail:
-    """One conversation with every turn: the question, what was searched, and the answer."""
-    c = assistant.conversation(conversation_id)
+def get_conversation(conversation_id: ConversationIdPath, assistant: AssistantDep,
+                     caller: CallerDep) -> ConversationDetail:
+    """One of your conversations with every turn: the question, what was searched, the answer."""
+    c = assistant.conversation(conversation_id, caller)
     return ConversationDetail(
         id=c.id, title=c.title, created=c.created, updated=c.updated,
         turns=[
@@ -52,8 +58,8 @@ def get_conversation(conversation_id: ConversationIdPath,
 
 @router.delete("/v1/conversations/{conversation_id}", status_code=204,
                responses=error_responses(400, 401, 404))
-def delete_conversation(conversation_id: ConversationIdPath,
-                        assistant: AssistantDep) -> Response:
-    """Delete a conversation and its turns."""
-    assistant.delete_conversation(conversation_id)
+def delete_conversation(conversation_id: ConversationIdPath, assistant: AssistantDep,
+                        caller: CallerDep) -> Response:
+    """Delete one of your conversations and its turns."""
+    assistant.delete_conversation(conversation_id, caller)
     return Response(status_code=204)

@@ -7,16 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 from fastapi.responses import PlainTextResponse
 
-from ...errors import AssistantError, NotFoundError
+from ...errors import NotFoundError
 from ...index.loaded import Index
-from ...ingest.pipeline import IngestReport
+from ...ingest.pipeline import DOC_ID_PATTERN, IngestReport
 from ...types import Document
 from ..deps import (
-    ApiError,
     AssistantDep,
     DocIdPath,
     LibraryDep,
-    SettingsDep,
     valid_doc_id,
 )
 from ..models import (
@@ -24,6 +22,7 @@ from ..models import (
     DocumentList,
     DocumentSummary,
     IngestResult,
+    document_links,
     error_responses,
 )
 from ..security import require_writer
@@ -55,14 +54,9 @@ def _result(doc_id: str, report: IngestReport) -> IngestResult:
     )
 
 
-def _busy(exc: AssistantError) -> AssistantError | ApiError:
-    # DataDir.lock raises the base class when another process (a CLI ingest) holds the lock.
-    if type(exc) is AssistantError:
-        return ApiError(409, "busy", exc.message)
-    return exc
-
-
-@router.get("/v1/documents", response_model=DocumentList, responses=error_responses(401, 503))
+@router.get("/v1/documents", response_model=DocumentList,
+            responses={200: {"links": document_links("$response.body#/documents/0/id")},
+                       **error_responses(401, 503)})
 def list_documents(assistant: AssistantDep) -> DocumentList:
     """List the indexed documents with their metadata and text length."""
     index = assistant.holder.get()
@@ -101,28 +95,22 @@ def get_document_text(doc_id: DocIdPath, assistant: AssistantDep) -> Response:
     "/v1/documents",
     response_model=IngestResult,
     status_code=201,
-    responses={200: {"model": IngestResult, "description": "Replaced or already indexed."},
+    responses={201: {"links": document_links()},
+               200: {"model": IngestResult, "description": "Replaced or already indexed.",
+                     "links": document_links()},
                **error_responses(400, 401, 403, 409, 413, 415)},
 )
 def upload_document(
     response: Response,
     file: Annotated[UploadFile, File(description="One .txt, .md, .html or .pdf file.")],
     library: LibraryDep,
-    settings: SettingsDep,
-    doc_id: Annotated[str | None, Form(description="Default: from the file name.")] = None,
+    doc_id: Annotated[str | None, Form(description="Default: from the file name.",
+                                       json_schema_extra={"pattern": DOC_ID_PATTERN})] = None,
 ) -> IngestResult:
     """Upload one document and ingest it into a new index generation (atomic)."""
     if doc_id is not None:
         valid_doc_id(doc_id)
-    data = file.file.read(settings.max_upload_bytes + 1)
-    if len(data) > settings.max_upload_bytes:
-        raise ApiError(413, "payload_too_large",
-                       f"the file is over {settings.max_upload_bytes} bytes, the upload limit "
-                       "(ASSISTANT_MAX_UPLOAD_BYTES)")
-    try:
-        new_id, report = library.add(file.filename or "", data, doc_id)
-    except AssistantError as exc:
-        raise _busy(exc) from None
+    new_id, report = library.add(file.filename or "", file.file, doc_id)
     if not report.added:
         response.status_code = 200
     return _result(new_id, report)
@@ -133,8 +121,4 @@ def upload_document(
 def delete_document(doc_id: DocIdPath, library: LibraryDep) -> IngestResult:
     """Remove a document: builds a new index generation without it (atomic)."""
     valid_doc_id(doc_id)
-    try:
-        report = library.remove(doc_id)
-    except AssistantError as exc:
-        raise _busy(exc) from None
-    return _result(doc_id, report)
+    return _result(doc_id, library.remove(doc_id))
