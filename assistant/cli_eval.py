@@ -100,10 +100,15 @@ def eval_command(
     cross_fit: Annotated[Path | None, typer.Option(
         "--cross-fit", help="Answer each item with the selector of its fold (written by "
         "`assistant train-selector --folds-out DIR`): out-of-fold accuracy.")] = None,
+    baseline: Annotated[str | None, typer.Option(
+        "--baseline", help="Answer with an untrained baseline selector instead (cosine: the "
+        "passage most similar in meaning; coverage: most of the question's idf weight), "
+        "for comparison.")] = None,
     show_failures: Annotated[int, typer.Option(
         "--show-failures", min=0, help="List at most this many failed questions.")] = 50,
 ) -> None:
     """Run evaluation suites against the local index (or --url) and report the metrics."""
+    from .answer.selector import Selector, baseline_selector
     from .evals.report import render_html, to_json
     from .evals.runner import (
         Backend,
@@ -116,6 +121,11 @@ def eval_command(
     from .evals.suite import load_suites
     from .settings import get_settings
 
+    chosen: Selector | None = None
+    try:
+        chosen = baseline_selector(baseline) if baseline else None
+    except ValueError as exc:
+        raise fail(InputError(str(exc))) from None
     try:
         loaded = load_suites(suites)
         thresholds = load_thresholds(thresholds_path) if thresholds_path else {}
@@ -131,8 +141,10 @@ def eval_command(
     total = sum(s.turn_count for s in loaded)
     backend: Backend
     try:
-        if url and cross_fit:
-            raise InputError("--cross-fit answers in process; drop --url to use it")
+        if url and (cross_fit or baseline):
+            raise InputError("--cross-fit and --baseline answer in process; drop --url")
+        if cross_fit and baseline:
+            raise InputError("choose --cross-fit or --baseline, not both")
         if url:
             err.print(f"waiting for {url} to be ready…", style="dim")
             backend = HttpBackend(url, api_key=api_key)
@@ -144,6 +156,8 @@ def eval_command(
 
             folds = CrossFit(cross_fit) if cross_fit else None
             backend = LocalBackend(settings, cross_fit=folds)
+            if chosen is not None:
+                backend.assistant.selector = chosen
             target = str(settings.data_dir)
         try:
             with Progress(

@@ -109,7 +109,7 @@ class Fact:
     low: float
     high: float
     unit: str
-    subject: str  # what it is about, e.g. "North Ridge Deposit"
+    subject: str  # what it is about, e.g. "North Ridge Project"
     attribute: str  # what is measured, e.g. "average grade"
     provenance: str = "extracted"  # or "curated:<file>#<row>"
     iso: str | None = None

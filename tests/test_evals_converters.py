@@ -93,6 +93,9 @@ def test_tatqa(tmp_path: Path) -> None:
              "answer_type": "span", "answer_from": "text", "scale": ""},
             {"uid": "4960801d", "question": "What is total sales in 2019?",
              "answer": ["$1,496.5"], "answer_type": "span", "answer_from": "table-text"},
+            {"uid": "7a1c0e55", "question": "What type are substantially all contracts?",
+             "answer": ["fixed-price type contracts"], "answer_type": "span",
+             "answer_from": "table-text"},
             {"uid": "593c4388", "question": "What are the contract types?",
              "answer": ["fixed-price", "cost-plus"], "answer_type": "multi-span",
              "answer_from": "text"},
@@ -101,7 +104,7 @@ def test_tatqa(tmp_path: Path) -> None:
     source = tmp_path / "tatqa.json"
     source.write_text(json.dumps(contexts), encoding="utf-8")
     counts = convert_tatqa.convert(source, tmp_path / "out")
-    assert counts == {"documents": 1, "questions": 1, "skipped": 0}
+    assert counts == {"documents": 1, "questions": 1, "skipped": 0, "training": 1}
     base = tmp_path / "out" / "tatqa"
     manifest = _check_corpus(base / "corpus")
     assert manifest["tatqa-3ffd9053.txt"]["doc_id"] == "tatqa-3ffd9053"
@@ -112,6 +115,9 @@ def test_tatqa(tmp_path: Path) -> None:
     assert turn.expected == (("our allowable incurred costs plus a profit",),)
     assert turn.evidence == "our allowable incurred costs plus a profit"
     assert suite.items[0].tags == ("tatqa", "text")
+    assert suite.items[0].documents == ("tatqa-3ffd9053",)  # meta.doc_id groups training folds
+    training = load_suite(base / "train.jsonl")  # the selector's training data, never a suite
+    assert [i.turns[0].expected for i in training.items] == [(("fixed-price type contracts",),)]
 
 
 @pytest.mark.parametrize(

@@ -41,6 +41,9 @@ class CannedBackend:
         return {"conversation_id": conversation_id or f"c{len(self.asked)}",
                 **self.answers[question]}
 
+    def begin_item(self, suite: Any, item: Any) -> None:
+        pass
+
     def document_text(self, doc_id: str) -> str | None:
         return TEXT if doc_id == "d" else None
 
@@ -60,7 +63,7 @@ ANSWERS = {
         "answer": f"Acme Metals operates the mine [1]. {EVIL}", "refused": False,
         "citations": [{"id": 1, "doc_id": "d", "title": f"T {EVIL}",
                        "quote": "Acme Metals operates the mine.", "start": 0, "end": 30}],
-        "numbers": [],
+        "numbers": [], "confidence": 0.9,
     },
     f"What is {EVIL}?": {
         "answer": "It produced 12,500 tons in 2023 [1].", "refused": False,
@@ -68,6 +71,7 @@ ANSWERS = {
                        "in 2023.", "start": 31, "end": 63}],
         "numbers": [{"text": "12,500 tons", "status": "verified", "citation": 1},
                     {"text": "2023", "status": "unverified", "citation": 1}],
+        "confidence": 0.35,
     },
     "And then?": {"answer": "I can't answer that.", "refused": True, "citations": [],
                   "numbers": []},
@@ -121,6 +125,7 @@ def test_html_is_self_contained_and_escaped(tmp_path: Path) -> None:
             assert value is None or value.startswith("#")
     # the charts, inline
     assert 'id="accuracy-chart"' in html and 'id="latency-chart"' in html
+    assert 'id="reliability-chart"' in html and "ECE" in html  # confidences were given
     for svg in re.findall(r"<svg.*?</svg>", html, re.S):
         ET.fromstring(svg)  # well-formed
     # per-question rows, failures and thresholds

@@ -79,14 +79,22 @@ def _same_measure(a: Fact, b: Fact) -> bool:
     return bool(ta & tb) and not (tb - ta - QUALIFIERS and ta - tb - QUALIFIERS)
 
 
+def _follows(candidate: Candidate, best: Candidate) -> bool:
+    """The sentence right after ``best`` in its paragraph ("Other data also show …")."""
+    return (candidate.doc.doc_id == best.doc.doc_id and len(candidate.sentences) == 1
+            and candidate.sentences[0].ordinal == best.sentences[-1].ordinal + 1
+            and "\n" not in best.doc.text[best.end : candidate.start])
+
+
 def numeric_rivals(chosen: Fact, choices: Sequence[Choice], params: AnswerParams
                    ) -> list[Rival]:
-    """Other values for ``chosen``'s measure in passages about as likely to answer."""
+    """Other values for ``chosen``'s measure in passages about as likely to answer, or in the
+    sentence right after the chosen one (which often qualifies its figure)."""
     best = choices[0]
+    likely = [c for c in choices if c.probability >= params.rival_share * best.probability]
+    after = [c for c in choices if c not in likely and _follows(c.candidate, best.candidate)]
     rivals: list[Rival] = []
-    for choice in choices:
-        if choice.probability < params.rival_share * best.probability:
-            break
+    for choice in likely + after:
         for fact in choice.candidate.facts:
             if (fact.fact_id == chosen.fact_id or fact.kind in ("year", "date")
                     or fact.unit != chosen.unit or fact.kind != chosen.kind

@@ -196,3 +196,37 @@ def shipped_selector(directory: Path = MODEL_DIR) -> Selector:
         if directory not in _loaded:
             _loaded[directory] = load_selector(directory)
         return _loaded[directory]
+
+
+@dataclass(frozen=True)
+class FeatureRanker:
+    """A baseline ranker: one feature (``coverage`` ties broken by ``cosine``, say)."""
+
+    column: str
+    tie_break: str | None = None
+
+    def predict(self, matrix: np.ndarray) -> np.ndarray:
+        scores = matrix[:, FEATURES.index(self.column)].astype(np.float64)
+        if self.tie_break is not None:
+            scores = scores + 1e-3 * matrix[:, FEATURES.index(self.tie_break)]
+        return scores
+
+
+BASELINES = {
+    "cosine": FeatureRanker("cosine"),  # the passage most similar in meaning to the question
+    "coverage": FeatureRanker("coverage", "cosine"),  # most of the question's idf weight
+}
+
+
+def baseline_selector(name: str) -> Selector:
+    """An untrained selector for comparison: ranks by one feature and never refuses.
+
+    Raises:
+        ValueError: ``name`` is not one of ``BASELINES``.
+    """
+    if name not in BASELINES:
+        raise ValueError(f"unknown baseline {name!r}; choose one of {', '.join(BASELINES)}")
+    n = len(CALIBRATION_INPUTS)
+    flat = Calibration((0.0,) * n, 0.0, (0.0,) * n, (1.0,) * n)  # every candidate p = 0.5
+    return Selector(BASELINES[name], TypeModel(("NONE",), np.zeros((1, 396)), np.zeros(1)),
+                    flat, threshold=0.0, card={"baseline": name})

@@ -18,7 +18,7 @@ _PERCENT_RE = re.compile(r"\s*\b(?:per\s*cent|percent)\b", re.IGNORECASE)
 _SPACE_BEFORE_PERCENT_RE = re.compile(r"\s+%")
 _THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _SPACE_RE = re.compile(r"\s+")
-_MARKER_RE = re.compile(r"\[\d+\]")
+_MARKER_RE = re.compile(r"\s*\[\d+\](?P<after>\s|$)?")
 # A numeral: ASCII digits with optional thousands separators and decimals. Subscripts
 # (WO₃) and superscripts are not decimal digits and are not read.
 _NUMERAL_RE = re.compile(r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?!\d)")
@@ -57,8 +57,9 @@ def missing_entries(answer: str, expected: Sequence[Sequence[str]]) -> list[Sequ
 
 
 def strip_markers(text: str) -> str:
-    """``text`` without its ``[n]`` citation markers (they are not numbers the answer states)."""
-    return _MARKER_RE.sub(" ", text)
+    """``text`` without its ``[n]`` citation markers (they are not numbers the answer states),
+    spaces before them included: "was 5% [1]." reads "was 5%.", as the source says it."""
+    return _MARKER_RE.sub(lambda m: " " if m.group("after") is not None else "", text).strip()
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,12 @@ and on the earlier turns (their standalone questions, the entities their answers
 quotes they cited).
 
 1. The *antecedent* is the main subject of the previous turn: a capitalised name in its
-   standalone question (a name with a head noun, "the North Ridge deposit", first), else the
+   standalone question (a name with a head noun, "the North Ridge project", first), else the
    noun phrase a question without names was about when it is specific ("the global copper
    output"), else the subjects its answer's facts were about (``Turn.entities``), else a name
-   in the cited quotes. After "Which deposit ...?" the name in the answer ending in "deposit"
-   (or in apposition with "a ... deposit") is the antecedent instead.
+   in the cited quotes. After "Which project ...?" the name in the answer ending in "project"
+   (or in apposition with "a ... project") is the antecedent instead. A head noun is any word
+   spaCy's tagger calls a common noun: no list of nouns.
 2. Pronouns and possessives become the antecedent: "its X" -> "the X of ANT";
    "it" / "they" / "them" / "this" / "that" -> ANT.
 3. Ellipsis ("What about X?", "And X?", a bare fragment "In 2024?") takes the previous
@@ -32,6 +33,7 @@ from typing import NamedTuple
 from rapidfuzz import fuzz
 
 from ..conversations import Turn
+from ..text.nouns import common_noun_starts, ends_in_common_noun
 from ..text.tokens import fold
 
 _WH = frozenset("what which who whom whose when where why how".split())
@@ -57,16 +59,7 @@ _SMALL_TALK = frozenset(
     """thanks thank ok okay yes no yeah yep nope great cool nice hello hi hey sorry really wow
     interesting sure right fine good perfect""".split()
 )
-# Common head nouns of named things ("the Example mine", "the Acme-West project"): general English.
-_HEADS = frozenset(
-    """mine mines deposit deposits project projects company companies corporation group groups
-    bank banks fund funds agency agencies government ministry department field fields plant
-    plants region regions province provinces district districts oblast area areas basin city
-    state exchange venture enterprise enterprises firm miner producer site sites complex
-    licence license stake programme program initiative agreement deal port railway university
-    institute center centre council commission authority network association organization
-    organisation operation operations facility facilities refinery smelter""".split()
-)
+
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december"
 )
@@ -103,7 +96,7 @@ class _Word(NamedTuple):  # a NamedTuple: built for every word, so it must be ch
 class _Phrase:
     """A noun phrase found in some text: ``text[start:end]`` with its determiner."""
 
-    text: str  # as it should be written into a question ("the North Ridge deposit")
+    text: str  # as it should be written into a question ("the North Ridge project")
     name: str  # without determiner and head noun ("North Ridge")
     start: int = -1  # where it is in the text it was found in (-1: not from that text)
     end: int = -1
@@ -177,11 +170,11 @@ def _names(text: str) -> tuple[_Phrase, ...]:
                     _is_name_word(words[k].text)
                 ):
                     break
-                if words[k].low in _HEADS:
+                if words[k].start in common_noun_starts(text):
                     end, headed, j = words[k].end, True, k
                     break
         name = text[words[i].start:name_end]
-        headed = headed or fold(name.split()[-1]) in _HEADS
+        headed = headed or ends_in_common_noun(name)
         prep = None
         before = i - 1
         if before >= 0 and words[before].low == "the" and _joined(text, words[before], words[i]):
@@ -274,7 +267,7 @@ def _topic_np(text: str) -> tuple[_Phrase | None, _Phrase | None]:
 
 
 def _entity_phrase(entity: str) -> _Phrase:
-    headed = fold(entity.split()[-1]) in _HEADS
+    headed = ends_in_common_noun(entity)
     return _Phrase(("the " + entity) if headed else entity, entity, headed=headed)
 
 
@@ -289,7 +282,7 @@ def _texts(turn: Turn) -> list[str]:
 
 
 def _answer_entity(turn: Turn) -> _Phrase | None:
-    """After "Which deposit ...?": the name in the answer that ends with "deposit"."""
+    """After "Which project ...?": the name in the answer that ends with "project"."""
     words = _words(turn.standalone)
     if len(words) < 2 or words[0].low not in {"which", "what"}:
         return None
@@ -484,11 +477,13 @@ def _resolve(question: str, ant: _Phrase) -> str:
         elif low in {"this", "that", "these", "those"}:
             nxt = words[i + 1] if i + 1 < len(words) else None
             gap_punct = nxt is None or not _joined(question, w, nxt)
+            after_do = i > 0 and words[i - 1].low in _DO  # "did that cost": a verb follows
             if nxt is not None and not gap_punct and (
-                nxt.low in _HEADS or fold(nxt.text) in ant_words
+                (nxt.start in common_noun_starts(question) and not after_do)
+                or fold(nxt.text) in ant_words
                 or fold(nxt.text).rstrip("s") in ant_words
             ):
-                edits.append((w.start, nxt.end, ant.text))  # "that deposit"
+                edits.append((w.start, nxt.end, ant.text))  # "that project"
                 i += 2
                 continue
             prev = words[i - 1].low if i else ""
@@ -512,7 +507,7 @@ def _has_reference(question: str) -> bool:
             prev = words[i - 1].low if i else ""
             if nxt is None or not _joined(question, w, nxt) or prev in _AUX or prev in _PREP:
                 return True
-            if nxt.low in _HEADS:
+            if nxt.start in common_noun_starts(question):
                 return True
     return bool(_OTHER.search(question))
 
@@ -673,7 +668,8 @@ def rewrite(question: str, turns: Sequence[Turn]) -> str:
         if member is None:
             return question
         noun = other.group("noun")
-        end = other.end() if noun is None or noun.lower() in _HEADS else other.start("noun") - 1
+        headed = noun is None or other.start("noun") in common_noun_starts(body)
+        end = other.end() if headed else other.start("noun") - 1
         body = _subst(body, other.start(), end, member)
         if not _has_reference(body):
             return body

@@ -2,7 +2,7 @@
 replaced by the corpus's nearest spelling of it (rapidfuzz, through the index's fuzzy
 vocabulary), so both the embedding and BM25 see the word the documents use.
 
-"Katappar" becomes "katapar" when the corpus says "Katapar"; "founded" stays, even if no
+"Zorblaxx" becomes "zorblax" when the corpus says "Zorblax"; "founded" stays, even if no
 document uses it: it is a word, not a misspelling, and the selector weighs its absence.
 """
 

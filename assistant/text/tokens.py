@@ -4,7 +4,7 @@
 - A hyphenated or apostrophised name yields its parts *and* its joined form, so "Ust-Kara",
   "Ust Kara" and "Ustkara" all share a token.
 - Thousands separators inside numbers are dropped ("81,000" -> "81000").
-- A light plural fold ("reserves" -> "reserve", "deposits" -> "deposit").
+- A light plural fold ("reserves" -> "reserve", "projects" -> "project").
 """
 
 from __future__ import annotations

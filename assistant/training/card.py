@@ -63,8 +63,10 @@ def write_card(report: TrainingReport, config: TrainingConfig, directory: Path) 
         "entity the answer is (spaCy labels, or none).",
         f"- Ranker: LightGBM lambdarank, {RANKER_ROUNDS} rounds, "
         f"{RANKER_PARAMS['num_leaves']} leaves, learning rate {RANKER_PARAMS['learning_rate']}.",
-        "- Calibration: logistic regression on (ranker score, gap to the best score), fitted on "
-        "out-of-fold scores.",
+        "- Calibration: logistic regression on the ranker's score, its gap to the question's best "
+        "and the candidate's evidence (coverage, missing and absent terms, type fit, cosine), "
+        "fitted on out-of-fold scores of the suite questions and of each answerable one with "
+        "its answering candidates taken away.",
         f"- Refusal threshold: {report.threshold:.3f}, the out-of-fold probability under which "
         f"{config.false_refusal:.0%} of the answerable questions fall.", "",
         "## Data", "",

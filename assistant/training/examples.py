@@ -48,7 +48,7 @@ class Example:
     answerable: bool
     answer_type: str  # entity label of the answer in a positive candidate, or NONE
     generated: bool = False
-    ablated: bool = False  # a suite question with its answering candidates taken away
+    made: bool = False  # unanswerable by construction, for calibration (see below)
     weight: float = 1.0
     index: Index | None = field(default=None, compare=False, repr=False)
 
@@ -222,21 +222,47 @@ def generated_examples(source: Source, settings: Settings, holder: IndexHolder,
     return out
 
 
-def ablated_examples(examples: Sequence[Example]) -> list[Example]:
-    """Each answerable suite question again, without the candidates that hold its answer:
-    what the selector sees when the sources do not answer (for calibration and refusal)."""
+def _without_answers(e: Example) -> Example | None:
+    keep = ~e.answers
+    if not keep.any():
+        return None
+    return replace(
+        e, key=f"{e.key}:ablated",
+        candidates=tuple(c for c, k in zip(e.candidates, keep, strict=True) if k),
+        labels=np.zeros(int(keep.sum()), dtype=np.int8),
+        answers=np.zeros(int(keep.sum()), dtype=bool), answerable=False, made=True,
+    )
+
+
+def made_unanswerable(examples: Sequence[Example], foreign: Sequence[Example]) -> list[Example]:
+    """Questions the sources cannot answer, for calibration and refusal:
+
+    - each answerable suite question again, without the candidates that hold its answer (what
+      the selector sees when the answer is nowhere in the corpus, but its topic is);
+    - ``foreign``: questions about other corpora asked of this one (already searched here).
+    """
     out = []
     for e in examples:
-        if e.generated or not e.answerable or not e.answers.any():
-            continue
-        keep = ~e.answers
-        if not keep.any():
-            continue
-        out.append(replace(
-            e, key=f"{e.key}:ablated",
-            candidates=tuple(c for c, k in zip(e.candidates, keep, strict=True) if k),
-            labels=np.zeros(int(keep.sum()), dtype=np.int8),
-            answers=np.zeros(int(keep.sum()), dtype=bool), answerable=False, ablated=True,
+        if not e.generated and e.answerable and e.answers.any():
+            made = _without_answers(e)
+            if made is not None:
+                out.append(made)
+    return out + list(foreign)
+
+
+def foreign_examples(source: Source, questions: Sequence[tuple[str, str]], settings: Settings,
+                     holder: IndexHolder) -> list[Example]:
+    """``questions`` (text, group) from other sources, asked of ``source``'s corpus: none of
+    its candidates answers them."""
+    index = holder.get()
+    out = []
+    for n, (text, group) in enumerate(questions):
+        question, candidates = _searched(index, holder, text, settings)
+        zeros = np.zeros(len(candidates), dtype=np.int8)
+        out.append(Example(
+            source=source.name, key=f"foreign:{n}", group=group, question=question,
+            candidates=tuple(candidates), labels=zeros, answers=zeros.astype(bool),
+            answerable=False, answer_type=NO_TYPE, made=True, index=index,
         ))
     return out
 

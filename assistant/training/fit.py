@@ -7,9 +7,9 @@
   candidate left out (they have nothing to rank).
 - calibration: ``LogisticRegression`` on the ranker's score, its gap to the question's best
   and the candidate's evidence (``selector.calibration_inputs``) -> "this candidate answers",
-  fitted on out-of-fold scores of suite questions, unanswerable ones included, and of each
-  answerable question again with its answering candidates taken away (``ablated``): they
-  teach it what "the answer is not among these" looks like.
+  fitted on out-of-fold scores of suite questions, unanswerable ones included, and of questions
+  made unanswerable (``examples.made_unanswerable``): they teach it what "the answer is not
+  among these" looks like.
 - threshold: the out-of-fold best-candidate probability below which a share ``false_refusal``
   of the answerable questions fall.
 """
@@ -43,6 +43,8 @@ RANKER_PARAMS = {
 RANKER_ROUNDS = 300
 TYPE_C = 1.0  # inverse L2 strength of the type model
 CALIBRATION_TOP = 5  # candidates per question the calibration is fitted on (best first)
+MADE_WEIGHT = 0.2  # a made-unanswerable question's weight in the calibration: they are many, and
+#   unanswerable questions are a minority of what people ask (a tenth of the seed suite)
 
 
 @dataclass
@@ -74,9 +76,17 @@ def fit_type_model(items: Sequence[Prepared], seed: int) -> TypeModel:
 
     known = [p for p in items if p.example.has_answer]
     x, y = _type_rows(known)
+    classes = sorted(set(y))
+    if len(classes) < 2:  # one kind of answer only: it is certain
+        return TypeModel(tuple(classes) or ("NONE",), np.zeros((1, x.shape[1] if len(x) else 396)),
+                         np.zeros(1))
     model = LogisticRegression(C=TYPE_C, max_iter=2000, random_state=seed)
     model.fit(x, y)
-    return TypeModel(tuple(str(c) for c in model.classes_), model.coef_, model.intercept_)
+    coef, intercept = model.coef_, model.intercept_
+    if len(classes) == 2:  # sklearn fits one row, for the second class; softmax wants two
+        coef = np.vstack([np.zeros_like(coef[0]), coef[0]])
+        intercept = np.array([0.0, intercept[0]])
+    return TypeModel(tuple(str(c) for c in model.classes_), coef, intercept)
 
 
 def _oof_type_probs(items: Sequence[Prepared], folds: int, seed: int) -> list[dict[str, float]]:
@@ -140,28 +150,30 @@ def fit_ranker(matrices: Sequence[np.ndarray], labels: Sequence[np.ndarray],
 
 
 def _calibration_rows(scored: Sequence[tuple[np.ndarray, np.ndarray]],
-                      labels: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    xs, ys = [], []
-    for (scores, matrix), y in zip(scored, labels, strict=True):
+                      items: Sequence[Prepared]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    xs, ys, ws = [], [], []
+    for (scores, matrix), item in zip(scored, items, strict=True):
         if scores.size == 0:
             continue
+        y = item.example.labels
         inputs = calibration_inputs(scores, matrix)
         for i in np.argsort(-scores, kind="stable")[:CALIBRATION_TOP]:
             if y[i] != UNKNOWN:
                 xs.append(inputs[i])
                 ys.append(int(y[i] == 1))
-    return np.array(xs), np.array(ys)
+                ws.append(MADE_WEIGHT if item.example.made else 1.0)
+    return np.array(xs), np.array(ys), np.array(ws)
 
 
 def fit_calibration(scored: Sequence[tuple[np.ndarray, np.ndarray]],
-                    labels: Sequence[np.ndarray]) -> Calibration:
-    """Logistic calibration on out-of-fold (scores, feature matrix) pairs."""
+                    items: Sequence[Prepared]) -> Calibration:
+    """Logistic calibration on out-of-fold (scores, feature matrix) pairs of ``items``."""
     from sklearn.linear_model import LogisticRegression
 
-    x, y = _calibration_rows(scored, labels)
+    x, y, w = _calibration_rows(scored, items)
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
-    model = LogisticRegression(C=1.0, max_iter=1000).fit((x - mean) / scale, y)
+    model = LogisticRegression(C=1.0, max_iter=1000).fit((x - mean) / scale, y, sample_weight=w)
     return Calibration(tuple(float(c) for c in model.coef_[0]), float(model.intercept_[0]),
                        tuple(float(m) for m in mean), tuple(float(v) for v in scale))
 
@@ -209,8 +221,7 @@ def finish(parts: Parts, scores: Sequence[Scored], items: Sequence[Prepared],
     """
     real = [(p, s) for p, s in zip(items, scores, strict=True) if not p.example.generated]
     items, scores = [p for p, _ in real], [s for _, s in real]
-    labels = [p.example.labels for p in items]
-    calibration = fit_calibration(scores, labels)
+    calibration = fit_calibration(scores, items)
     best = np.array([calibration.probabilities(s, m).max() if s.size else 0.0
                      for s, m in scores])
     answerable = np.array([p.example.answerable for p in items])

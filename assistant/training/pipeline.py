@@ -28,7 +28,13 @@ from ..index.loaded import IndexHolder
 from ..ingest.pipeline import ingest
 from ..settings import Settings
 from .config import Source, TrainingConfig
-from .examples import Example, ablated_examples, generated_examples, suite_examples
+from .examples import (
+    Example,
+    foreign_examples,
+    generated_examples,
+    made_unanswerable,
+    suite_examples,
+)
 from .fit import Prepared, Scored, cross_validate, finish, fit_parts, in_holdout, prepare
 
 Progress = Callable[[str], None]
@@ -69,7 +75,22 @@ def _examples(source: Source, settings: Settings, seed: int, say: Progress) -> l
         made = generated_examples(source, settings, holder, groups, seed)
         say(f"{source.name}: {len(made)} generated questions")
         found += made
-    return found + ablated_examples(found)
+    return found
+
+
+FOREIGN = 150  # questions from the other sources asked of each corpus (unanswerable there)
+
+
+def _foreign(source: Source, config: TrainingConfig, by_source: dict[str, list[Example]],
+             settings: Settings) -> list[Example]:
+    """Suite questions of sources with another corpus, asked of ``source``'s corpus."""
+    import random
+
+    pool = [(e.question.text, e.group) for other in config.sources
+            if other.corpus != source.corpus for e in by_source[other.name]
+            if not e.generated]
+    random.Random(config.seed).shuffle(pool)
+    return foreign_examples(source, pool[:FOREIGN], settings, IndexHolder(settings))
 
 
 def balanced(examples: Sequence[Example]) -> list[Example]:
@@ -77,7 +98,7 @@ def balanced(examples: Sequence[Example]) -> list[Example]:
     ranker's loss (a small suite is not drowned by a big one); generated ones keep theirs."""
     counts: dict[str, int] = {}
     for e in examples:
-        if not e.generated and not e.ablated:
+        if not e.generated and not e.made:
             counts[e.source] = counts.get(e.source, 0) + 1
     top = max(counts.values(), default=1)
     return [e if e.generated else replace(e, weight=e.weight * top / counts.get(e.source, top))
@@ -100,7 +121,7 @@ def _selected(item: Prepared, scored: Scored) -> bool:
 def _figures(name: str, items: Sequence[Prepared], scores: Sequence[Scored],
              held: Sequence[bool]) -> SourceFigures:
     own = [(p, s, h) for p, s, h in zip(items, scores, held, strict=True)
-           if p.example.source == name and not p.example.generated and not p.example.ablated]
+           if p.example.source == name and not p.example.generated and not p.example.made]
     answerable = [(p, s, h) for p, s, h in own if p.example.answerable]
     inside = [(p, s) for p, s, h in answerable if not h]
     outside = [(p, s) for p, s, h in answerable if h]
@@ -124,10 +145,18 @@ def train(config: TrainingConfig, base: Settings, work: Path, out: Path,
     from ..answer.selector import save_selector
 
     started = time.perf_counter()
+    by_source: dict[str, list[Example]] = {}
+    settings_of: dict[str, Settings] = {}
+    for source in config.sources:
+        settings_of[source.name] = base.model_copy(
+            update={"data_dir": work / corpus_slug(source.corpus)})
+        by_source[source.name] = _examples(source, settings_of[source.name], config.seed, say)
     examples: list[Example] = []
     for source in config.sources:
-        settings = base.model_copy(update={"data_dir": work / corpus_slug(source.corpus)})
-        examples += _examples(source, settings, config.seed, say)
+        own = by_source[source.name]
+        foreign = _foreign(source, config, by_source, settings_of[source.name])
+        say(f"{source.name}: {len(foreign)} questions about other corpora asked of it")
+        examples += own + made_unanswerable(own, foreign)
     say(f"computing features of {len(examples)} questions")
     items = prepare(balanced(examples))
     held = [in_holdout(p.example.group, config.holdout, config.seed) for p in items]
@@ -165,7 +194,7 @@ def _reliability(calibration: Calibration, scores: Sequence[Scored],
     """Out-of-fold reliability of the best candidate's probability, suite questions only."""
     confidences, outcomes = [], []
     for p, s in zip(items, scores, strict=True):
-        if p.example.generated or p.example.ablated:
+        if p.example.generated or p.example.made:
             continue
         probs = calibration.probabilities(*s)
         confidences.append(float(probs.max()) if probs.size else 0.0)
@@ -192,10 +221,10 @@ def _save_folds(directory: Path, config: TrainingConfig, inside: Sequence[Prepar
     suites = {s.name: str(s.suite) for s in config.sources}
     assignment: dict[str, dict[str, str]] = {name: {} for name in suites}
     for p, k in zip(inside, fold, strict=True):
-        if not p.example.generated:
+        if not p.example.generated and not p.example.made:
             assignment[p.example.source][p.example.key.split("#")[0]] = f"fold-{k}"
     for p in outside:
-        if not p.example.generated:
+        if not p.example.generated and not p.example.made:
             assignment[p.example.source][p.example.key.split("#")[0]] = "holdout"
     payload = {"suites": suites, "items": assignment}
     (directory / "folds.json").write_text(json.dumps(payload, indent=1), encoding="utf-8")

@@ -14,7 +14,7 @@ from hardening_helpers import Recorder, bots_settings, hook_headers, slack_event
 pytest_plugins = ["api_fixtures"]
 pytestmark = pytest.mark.slow
 
-REFUSED = "What is the price of tungsten ore in Kazakhstan today?"  # refused, with related
+REFUSED = "What is the population of Brazil?"  # refused, with related passages
 CONFLICT = "What are the rare earth reserves of the Kuyrektykol deposit?"
 
 

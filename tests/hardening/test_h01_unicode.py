@@ -112,13 +112,20 @@ def _slack(http: httpx.Client, question: str) -> httpx.Response:
     return http.post("/slack/events", content=body, headers=slack_headers(body))
 
 
+def _json(http: httpx.Client, path: str, obj: Any) -> httpx.Response:
+    """POST ``obj`` as JSON with every non-ASCII character escaped, so a lone surrogate
+    travels as ``\\ud800`` (httpx's own encoder cannot send it)."""
+    body = json.dumps(obj).encode()
+    return http.post(path, content=body, headers={"Content-Type": "application/json"})
+
+
 ROUTES = {
-    "ask": lambda http, q: http.post("/v1/ask", json={"question": q}),
-    "ask-stream": lambda http, q: http.post("/v1/ask/stream", json={"question": q}),
-    "chat": lambda http, q: http.post("/v1/chat/completions", json={
-        "messages": [{"role": "user", "content": "What is tungsten?"},
+    "ask": lambda http, q: _json(http, "/v1/ask", {"question": q}),
+    "ask-stream": lambda http, q: _json(http, "/v1/ask/stream", {"question": q}),
+    "chat": lambda http, q: _json(http, "/v1/chat/completions", {
+        "messages": [{"role": "user", "content": "What is the output?"},
                      {"role": "user", "content": q}]}),
-    "chat-stream": lambda http, q: http.post("/v1/chat/completions", json={
+    "chat-stream": lambda http, q: _json(http, "/v1/chat/completions", {
         "stream": True, "messages": [{"role": "user", "content": q}]}),
     "hook": _hook,
     "slack": _slack,

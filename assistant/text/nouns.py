@@ -1,0 +1,29 @@
+"""Common nouns, by spaCy's part-of-speech tagger: "the North Ridge *project*" ends in one.
+
+Used to tell the head noun of a named thing ("the Zorblax *mine*") from the name itself,
+without any list of nouns: whatever the corpus is about, the tagger knows a noun.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .entities import TAGS, pipeline
+
+
+@lru_cache(maxsize=4096)
+def common_noun_starts(text: str) -> frozenset[int]:
+    """Offsets in ``text`` where a common noun (not a proper noun) starts."""
+    if not text.strip():
+        return frozenset()
+    return frozenset(t.idx for t in pipeline(TAGS)(text) if t.pos_ == "NOUN")
+
+
+def ends_in_common_noun(phrase: str) -> bool:
+    """Whether the last word of ``phrase`` is tagged a common noun ("the Acme copper
+    project"; not "Acme Metals")."""
+    words = phrase.split()
+    if not words:
+        return False
+    text = "the " + phrase.strip()
+    return len(text) - len(words[-1]) in common_noun_starts(text)
