@@ -1,24 +1,32 @@
-"""Domain errors. Only ``api/`` maps them to HTTP statuses, only the CLI to exit codes.
+"""The one error tree, and its one map to HTTP statuses and bodies.
 
 AssistantError
 ├── InputError              bad input from a person or client (400)
-│   ├── UnsupportedFileError    a file type we cannot read
+│   ├── UnsupportedFileError    a file type we cannot read (415)
 │   ├── UnreadableFileError     a file we could not decode or parse
 │   ├── QuestionError           an empty, oversized or malformed question
 │   ├── CallbackURLError        a webhook callback_url the server will not call
-│   └── TooLargeError           an upload over the size limit (413)
+│   ├── TooLargeError           an upload over the size limit (413)
+│   ├── SuiteError              an evaluation suite that breaks CONTRACT.md §2
+│   ├── ThresholdsError         an evaluation thresholds file or option that cannot be used
+│   ├── CrossFitError           a cross-fit directory that cannot serve a suite
+│   └── TrainingConfigError     a selector training file that cannot be used
 ├── NotFoundError           unknown document, conversation, ... (404)
 ├── ConflictError           the state refuses the change, try later or elsewhere (409)
 │   ├── BusyError               another ingest holds the data dir's lock
 │   └── ConversationFullError   a conversation reached its turn limit
 ├── IndexNotReadyError      no index has been built yet (503)
 ├── ConfigError             a setting that cannot work (500)
-└── UpstreamError           an LLM endpoint or Chroma server failed (502)
+├── UpstreamError           an LLM endpoint or Chroma server failed (502)
+└── EvalError               an evaluation cannot go on (no index, server unreachable)
 
-Messages name the bad value and the way out, never a server path.
+Messages name the bad value and the way out, never a server path. The HTTP faces (API, bots)
+map errors with ``http_status`` and ``error_body``; only the CLI maps them to exit codes.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class AssistantError(Exception):
@@ -81,3 +89,49 @@ class ConfigError(AssistantError):
 
 class UpstreamError(AssistantError):
     code = "upstream_error"
+
+
+class SuiteError(InputError):
+    """An evaluation suite that cannot be read or does not follow CONTRACT.md §2."""
+
+
+class ThresholdsError(InputError):
+    """A thresholds file or option that cannot be used."""
+
+
+class CrossFitError(InputError):
+    """A cross-fit directory that cannot serve this suite."""
+
+
+class TrainingConfigError(InputError):
+    """A selector training file that cannot be used."""
+
+
+class EvalError(AssistantError):
+    """The evaluation cannot go on (no index, server unreachable)."""
+
+
+# Domain error class -> HTTP status; the most specific class wins (checked in order).
+HTTP_STATUS: tuple[tuple[type[AssistantError], int], ...] = (
+    (UnsupportedFileError, 415),
+    (TooLargeError, 413),
+    (InputError, 400),
+    (NotFoundError, 404),
+    (ConflictError, 409),
+    (IndexNotReadyError, 503),
+    (UpstreamError, 502),
+    (ConfigError, 500),
+)
+
+
+def http_status(exc: AssistantError) -> int:
+    """The HTTP status of ``exc`` (500 for an error no face should have let through)."""
+    for cls, status in HTTP_STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 500
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    """The body of every HTTP error (CONTRACT.md): ``{"error": {"code", "message"}}``."""
+    return {"error": {"code": code, "message": message}}

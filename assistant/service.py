@@ -7,14 +7,14 @@ conversation its caller owns.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import replace
 
 from .answer.builder import build_answer
 from .answer.selector import Selector, shipped_selector
-from .conversations import (
+from .conversation.followup import rewrite
+from .conversation.store import (
     LOCAL,
     Caller,
     Conversation,
@@ -26,27 +26,10 @@ from .conversations import (
 from .errors import ConversationFullError, QuestionError
 from .index.layout import DataDir
 from .index.loaded import IndexHolder
-from .retrieve.followup import rewrite
 from .retrieve.hybrid import search
 from .settings import Settings
+from .text.unicode import unicode_problem
 from .types import Answer
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def unicode_problem(text: str, field: str) -> str | None:
-    """Why ``text`` is not well-formed Unicode (a lone UTF-16 surrogate), or None when it is.
-
-    JSON lets a client send ``"\\ud800"``; such a string cannot be encoded as UTF-8, so it
-    would fail deep inside the tokenizer, SQLite or the response encoder instead of here.
-    """
-    found = _SURROGATE.search(text)
-    if found is None:
-        return None
-    return (
-        f"{field} contains a lone UTF-16 surrogate (U+{ord(found.group()):04X}) at character "
-        f"{found.start()}; send well-formed Unicode text (UTF-8, surrogates only in pairs)"
-    )
 
 
 def clean_question(question: str, max_chars: int) -> str:
@@ -179,48 +162,3 @@ class Assistant:
 
     def delete_conversation(self, conversation_id: str, caller: Caller = LOCAL) -> None:
         self.conversations.delete(validate_id(conversation_id), caller)
-
-
-def answer_to_contract(answer: Answer) -> dict:
-    """The CONTRACT.md §1 object (plus extra fields) for an answer."""
-    return {
-        "conversation_id": answer.conversation_id,
-        "answer": answer.answer,
-        "refused": answer.refused,
-        "citations": [
-            {
-                "id": c.id,
-                "doc_id": c.doc_id,
-                "title": c.title,
-                "quote": c.quote,
-                "start": c.start,
-                "end": c.end,
-            }
-            for c in answer.citations
-        ],
-        "numbers": [
-            {
-                "text": n.text,
-                "value": n.value,
-                "low": n.low,
-                "high": n.high,
-                "unit": n.unit,
-                "status": n.status,
-                "citation": n.citation,
-                "fact_id": n.fact_id,
-                "note": n.note,
-                "subject": n.subject,
-            }
-            for n in answer.numbers
-        ],
-        "standalone_question": answer.standalone_question or answer.question,
-        "conflict": answer.conflict,
-        "related": [
-            {"doc_id": c.doc_id, "title": c.title, "quote": c.quote, "start": c.start, "end": c.end}
-            for c in answer.related
-        ],
-        "composer": answer.composer,
-        "fallback_reason": answer.fallback_reason,
-        "confidence": None if answer.confidence is None else round(answer.confidence, 4),
-        "timings_ms": {k: round(v, 2) for k, v in answer.timings_ms.items()},
-    }

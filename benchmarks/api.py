@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/api.py [--data-dir DIR] [--requests 200] [--workers 1]
 
 Without ``--data-dir`` the seed corpus is ingested into a temporary data dir first. The server
-is a separate process (``uvicorn assistant.api.app:create_app --factory``), so client and server
+is a separate process (``uvicorn assistant.app:create_app --factory``), so client and server
 do not share a GIL. Phases, each ``--requests`` requests on one keep-alive ``httpx.Client``:
 
 * ``healthz``: GET /healthz, the baseline (HTTP + routing + middleware, no work);
@@ -60,7 +60,7 @@ def build_seed_index(data_dir: Path) -> None:
 def start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir)}
     return subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "assistant.api.app:create_app", "--factory",
+        [sys.executable, "-m", "uvicorn", "assistant.app:create_app", "--factory",
          "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
          "--log-level", "warning", "--no-access-log"],
         env=env, cwd=ROOT,

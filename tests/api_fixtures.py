@@ -18,7 +18,7 @@ import httpx
 import pytest
 import uvicorn
 
-from assistant.api.app import create_app
+from assistant.app import create_app
 from assistant.index.loaded import IndexHolder
 from assistant.service import Assistant
 from assistant.settings import Settings

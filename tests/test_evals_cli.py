@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-import assistant.cli_eval  # noqa: F401  (registers the command)
+import assistant.cli.eval  # noqa: F401  (registers the command)
 from assistant.cli import app
 from assistant.evals.runner import (
     EvalError,

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import assistant.cli_eval  # noqa: F401  (registers the command)
-from assistant.api.app import create_app
+import assistant.cli.eval  # noqa: F401  (registers the command)
+from assistant.app import create_app
 from assistant.cli import app
 from assistant.evals.runner import HttpBackend, LocalBackend, run_suites
 from assistant.evals.suite import load_suite

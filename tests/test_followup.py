@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.conversations import Turn
-from assistant.retrieve.followup import rewrite
+from assistant.conversation.followup import rewrite
+from assistant.conversation.store import Turn
 from assistant.types import Answer, Citation, NumberCheck
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"

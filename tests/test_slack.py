@@ -24,7 +24,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from assistant.api.app import create_app
+from assistant.app import create_app
 from assistant.bots import mount_bots
 from assistant.bots.render import escape_mrkdwn
 from assistant.bots.slack import question_from_slack, thread_key

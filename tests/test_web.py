@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from assistant.api.app import create_app
+from assistant.app import create_app
 from assistant.index.loaded import IndexHolder
 from assistant.service import Assistant
 from assistant.settings import Settings

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from assistant.api.app import create_app
+from assistant.app import create_app
 from assistant.bots import mount_bots
 from assistant.bots.callbacks import CallbackPolicy
 from assistant.bots.webhook import deliver, signature_problem

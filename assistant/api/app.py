@@ -25,33 +25,21 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..bots import CallbackPolicy, mount_bots
-from ..errors import (
-    AssistantError,
-    ConfigError,
-    ConflictError,
-    IndexNotReadyError,
-    InputError,
-    NotFoundError,
-    TooLargeError,
-    UnsupportedFileError,
-    UpstreamError,
-)
-from ..service import Assistant
-from ..settings import Settings, get_settings
-from ..web import mount_web
-from .deps import ApiError, Readiness, scrub_paths
-from .library import Library
-from .metrics import Metrics, MetricsMiddleware
-from .models import malformed_text
-from .routes import ask, chat, conversations, documents, facts, health
-from .routes.chat import ChatSessions
-from .security import (
+from ..errors import AssistantError, error_body, http_status
+from ..library import Library
+from ..security import (
     BodyLimitMiddleware,
     ContractCORSMiddleware,
     KeyGateMiddleware,
     require_reader,
 )
+from ..service import Assistant
+from ..settings import Settings
+from .deps import ApiError, Readiness, scrub_paths
+from .metrics import Metrics, MetricsMiddleware
+from .models import malformed_text
+from .routes import ask, chat, conversations, documents, facts, health
+from .routes.chat import ChatSessions
 
 log = logging.getLogger("assistant.api")
 
@@ -68,18 +56,6 @@ these docs are always open.
 **Errors** are always `{"error": {"code": "…", "message": "…"}}`.
 """
 
-# Domain error class -> HTTP status; the most specific class wins (checked in order).
-STATUS_BY_ERROR: tuple[tuple[type[AssistantError], int], ...] = (
-    (UnsupportedFileError, 415),
-    (TooLargeError, 413),
-    (InputError, 400),
-    (NotFoundError, 404),
-    (ConflictError, 409),
-    (IndexNotReadyError, 503),
-    (UpstreamError, 502),
-    (ConfigError, 500),
-)
-
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
                405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large",
                415: "unsupported_media_type", 429: "too_many_requests"}
@@ -95,21 +71,13 @@ class AsciiJSONResponse(JSONResponse):
 
 def error_response(status: int, code: str, message: str,
                    headers: dict[str, str] | None = None) -> JSONResponse:
-    return AsciiJSONResponse({"error": {"code": code, "message": message}}, status_code=status,
-                             headers=headers)
-
-
-def status_for(exc: AssistantError) -> int:
-    for cls, status in STATUS_BY_ERROR:
-        if isinstance(exc, cls):
-            return status
-    return 500
+    return AsciiJSONResponse(error_body(code, message), status_code=status, headers=headers)
 
 
 async def _on_assistant_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AssistantError)
     message = scrub_paths(exc.message, request.app.state.settings)
-    return error_response(status_for(exc), exc.code, message)
+    return error_response(http_status(exc), exc.code, message)
 
 
 _METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
@@ -215,23 +183,9 @@ def _warm(assistant: Assistant, library: Library, readiness: Readiness) -> None:
                                         assistant.settings)
 
 
-def create_app(settings: Settings | None = None, assistant: Assistant | None = None,
-               callbacks: CallbackPolicy | None = None) -> FastAPI:
-    """Build the HTTP app.
-
-    Args:
-        settings: defaults to ``assistant.settings`` or the process's ``get_settings()``.
-        assistant: the shared Assistant; built from ``settings`` when omitted.
-        callbacks: where webhook callbacks may go and how they travel (default: from
-            ``settings``); tests pass a resolver and transport that touch no network.
-
-    Returns:
-        The app; the model and index load in its lifespan, not here.
-    """
-    if settings is None:
-        settings = assistant.settings if assistant is not None else get_settings()
-    if assistant is None:
-        assistant = Assistant(settings)
+def build_api(settings: Settings, assistant: Assistant) -> FastAPI:
+    """The HTTP API: routes, error handlers, shared state (``assistant.app`` adds the bots, the
+    web UI and the middleware). The model and index load in its lifespan, not here."""
     readiness = Readiness()
 
     @asynccontextmanager
@@ -255,7 +209,7 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     app.state.settings = settings
     app.state.assistant = assistant
     app.state.readiness = readiness
-    app.state.metrics = metrics = Metrics()
+    app.state.metrics = Metrics()
     app.state.library = Library(settings, assistant.holder)
     app.state.chat_sessions = ChatSessions()
 
@@ -263,14 +217,11 @@ def create_app(settings: Settings | None = None, assistant: Assistant | None = N
     for module in (ask, chat, conversations, documents, facts):
         app.include_router(module.router, dependencies=[Depends(require_reader)])
     app.include_router(documents.write_router)  # its own check: require_writer
-    mount_bots(app, settings, lambda: assistant, callbacks)
-    mount_web(app, settings)
-
-    _add_middleware(app, settings, metrics)
     return app
 
 
-def _add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
+def add_middleware(app: FastAPI, settings: Settings, metrics: Metrics) -> None:
+    """The edge every route sits behind: errors caught, body limits, keys, CORS, metrics."""
     # Added innermost first: CORS sees the request before the key gate, the gate before the
     # body limit (neither reads the body), metrics see all.
     app.add_middleware(CatchAllMiddleware)

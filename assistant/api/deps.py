@@ -14,25 +14,14 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
-from ..conversations import ID_PATTERN
+from ..conversation.store import ID_PATTERN
 from ..errors import InputError
 from ..ingest.pipeline import DOC_ID_PATTERN, is_doc_id
+from ..library import Library
+from ..security import ApiError, SettingsDep, get_settings  # noqa: F401 - re-exported
 from ..service import Assistant
 from ..settings import REPO_ROOT, Settings
-from .library import Library
 from .metrics import Metrics
-
-
-class ApiError(Exception):
-    """An HTTP-only error (401, 403, 413, 415, …) rendered in the contract's error shape."""
-
-    def __init__(self, status: int, code: str, message: str,
-                 headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = headers
 
 
 @dataclass
@@ -42,10 +31,6 @@ class Readiness:
     model_warm: bool = False
     failure: str | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
 
 
 def get_assistant(request: Request) -> Assistant:
@@ -89,7 +74,6 @@ def scrub_paths(message: str, settings: Settings) -> str:
     return message
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 AssistantDep = Annotated[Assistant, Depends(get_assistant)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 LibraryDep = Annotated[Library, Depends(get_library)]

@@ -42,10 +42,10 @@ from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 from starlette.concurrency import run_in_threadpool
 
-from ..conversations import Caller
+from ..conversation.store import Caller
 from ..errors import AssistantError
-from ..service import unicode_problem
 from ..settings import Settings
+from ..text.unicode import unicode_problem
 from .render import escape_mrkdwn, render_blocks, render_error_blocks, render_fallback
 from .threads import AssistantProvider, BotState
 

@@ -34,18 +34,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from ..api.models import AskResponse, ErrorResponse, Text, malformed_text
-from ..conversations import Caller
-from ..errors import (
-    AssistantError,
-    ConfigError,
-    ConflictError,
-    IndexNotReadyError,
-    InputError,
-    NotFoundError,
-    UpstreamError,
-)
-from ..service import Assistant, answer_to_contract, clean_question
+from ..contract import AskResponse, ErrorResponse, Text, malformed_text
+from ..conversation.store import Caller
+from ..errors import AssistantError, error_body, http_status
+from ..service import Assistant, clean_question
 from ..settings import Settings
 from ..types import Answer
 from .callbacks import (
@@ -71,12 +63,6 @@ HOOK_PATH = "/v1/hooks/ask"
 MAX_SKEW_S = 300
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")  # bounded: a 400-digit number is not a time
 _SIGNATURE_MAX = 128
-
-_STATUS_BY_ERROR: tuple[tuple[type[AssistantError], int], ...] = (
-    (InputError, 400), (NotFoundError, 404), (ConflictError, 409), (IndexNotReadyError, 503),
-    (UpstreamError, 502), (ConfigError, 500),
-)
-
 
 class HookRequest(BaseModel):
     """What a bot posts."""
@@ -141,21 +127,14 @@ def signature_problem(secret: str, timestamp: str | None, signature: str | None,
     return None
 
 
-def _status_for(exc: AssistantError) -> int:
-    for cls, status in _STATUS_BY_ERROR:
-        if isinstance(exc, cls):
-            return status
-    return 500
-
-
 def _error(status: int, code: str, message: str) -> Response:
     # ASCII-escaped JSON: a message may quote a client's malformed text.
-    body = json.dumps({"error": {"code": code, "message": message}}).encode("ascii")
+    body = json.dumps(error_body(code, message)).encode("ascii")
     return Response(body, status_code=status, media_type="application/json")
 
 
 def _answer_body(answer: Answer, hook: HookRequest) -> dict[str, Any]:
-    contract = AskResponse.from_contract(answer_to_contract(answer)).model_dump(mode="json")
+    contract = AskResponse.from_answer(answer).model_dump(mode="json")
     return HookAnswer(**contract, text=render_text(answer), user=hook.user,
                       thread=hook.thread).model_dump(mode="json")
 
@@ -333,7 +312,7 @@ def hook_router(settings: Settings, assistant_provider: AssistantProvider, state
         try:
             status, payload = await run_in_threadpool(hooks.handle, hook)
         except AssistantError as exc:
-            return _error(_status_for(exc), exc.code, exc.message)
+            return _error(http_status(exc), exc.code, exc.message)
         return JSONResponse(payload, status_code=status)
 
     return router

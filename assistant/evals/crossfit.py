@@ -12,17 +12,13 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import InputError
+from ..errors import CrossFitError
 from ..settings import REPO_ROOT
 
 if TYPE_CHECKING:
     from ..answer.selector import Selector
 
 FOLDS_FILE = "folds.json"
-
-
-class CrossFitError(InputError):
-    """A cross-fit directory that cannot serve this suite."""
 
 
 class CrossFit:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
-from ..errors import AssistantError, InputError
+from ..errors import AssistantError, EvalError, InputError, ThresholdsError
 from ..settings import Settings
 from .crossfit import CrossFit
 from .judge import numeral_values
@@ -36,14 +36,6 @@ if TYPE_CHECKING:
     from ..index.embeddings import Embedder
 
 RETRIEVAL_DEPTH = max(RECALL_KS)
-
-
-class EvalError(AssistantError):
-    """The evaluation cannot go on (no index, server unreachable)."""
-
-
-class ThresholdsError(InputError):
-    """A thresholds file or option that cannot be used."""
 
 
 class TurnFailed(Exception):
@@ -79,7 +71,7 @@ class LocalBackend:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None,
                  cross_fit: CrossFit | None = None) -> None:
-        from ..conversations import ConversationStore
+        from ..conversation.store import ConversationStore
         from ..index.loaded import IndexHolder
         from ..service import Assistant
 
@@ -107,10 +99,11 @@ class LocalBackend:
             self.assistant.selector = self.cross_fit.selector(suite.path, item.id)
 
     def ask(self, question: str, conversation_id: str | None) -> dict[str, Any]:
-        from ..service import answer_to_contract
+        from ..contract import AskResponse
 
         try:
-            return answer_to_contract(self.assistant.ask(question, conversation_id))
+            answer = self.assistant.ask(question, conversation_id)
+            return AskResponse.from_answer(answer).model_dump(mode="json")
         except InputError as exc:
             raise TurnFailed(exc.message) from None
 

@@ -12,15 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from ..errors import SuiteError
 
 ITEM_KEYS = frozenset({"id", "question", "expected", "evidence", "answerable", "tags", "turns",
                        "meta"})
 TURN_KEYS = frozenset({"question", "expected", "evidence", "answerable", "meta"})
-
-
-class SuiteError(InputError):
-    """A suite file that cannot be read or does not follow CONTRACT.md §2."""
 
 
 @dataclass(frozen=True)

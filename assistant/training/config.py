@@ -26,13 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from ..errors import TrainingConfigError
 
 GROUPINGS = ("document", "item")
-
-
-class TrainingConfigError(InputError):
-    """A training file that cannot be used."""
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ import numpy as np
 from ..answer.candidates import Candidate, gather_candidates
 from ..answer.features import ENTITY_LABELS
 from ..answer.question import Question, analyse
-from ..conversations import Turn as StoredTurn
+from ..conversation.followup import rewrite
+from ..conversation.store import Turn as StoredTurn
 from ..evals.judge import contains, missing_entries, normalise
 from ..evals.suite import Item, load_suite
 from ..index.loaded import Index, IndexHolder
-from ..retrieve.followup import rewrite
 from ..retrieve.hybrid import search
 from ..settings import Settings
 from ..types import Answer, Sentence

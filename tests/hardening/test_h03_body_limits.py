@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from assistant.api.app import create_app
+from assistant.app import create_app
 
 pytest_plugins = ["api_fixtures"]
 

@@ -17,17 +17,17 @@ from typing import Any
 import httpx
 import pytest
 
-from assistant.api.library import Library
 from assistant.index.layout import DataDir
 from assistant.index.loaded import IndexHolder
 from assistant.ingest.pipeline import ingest
+from assistant.library import Library
 
 pytest_plugins = ["api_fixtures"]
 pytestmark = pytest.mark.slow
 
 SERVE = """
 import sys, uvicorn
-from assistant.api.app import create_app
+from assistant.app import create_app
 from assistant.settings import Settings
 app = create_app(Settings(data_dir=sys.argv[1], allow_anonymous_writes=True))
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")

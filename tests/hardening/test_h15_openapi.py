@@ -16,7 +16,7 @@ import httpx
 import pytest
 from hardening_helpers import HOOK_SECRET, RecordingTransport, offline_resolver
 
-from assistant.api.app import create_app
+from assistant.app import create_app
 from assistant.bots.callbacks import CallbackPolicy
 from assistant.index.loaded import IndexHolder
 from assistant.service import Assistant

@@ -11,14 +11,14 @@ from fastapi import APIRouter
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
-from ...conversations import Caller, validate_id
+from ...conversation.store import Caller, validate_id
 from ...errors import AssistantError
-from ...service import Assistant, answer_to_contract, clean_question
+from ...security import CallerDep
+from ...service import Assistant, clean_question
 from ...settings import Settings
 from ...types import Answer
 from ..deps import AssistantDep, MetricsDep, scrub_paths
 from ..models import AskRequest, AskResponse, conversation_links, error_responses
-from ..security import CallerDep
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["ask"])
@@ -82,7 +82,7 @@ def ask(body: AskRequest, assistant: AssistantDep, metrics: MetricsDep,
     """Answer a question from the sources, with quotes at exact offsets and checked numbers."""
     answer = assistant.ask(body.question, body.conversation_id, caller=caller, start=False)
     metrics.observe_answer(answer)
-    return AskResponse.from_contract(answer_to_contract(answer))
+    return AskResponse.from_answer(answer)
 
 
 @router.post(
@@ -107,7 +107,7 @@ def ask_stream(body: AskRequest, assistant: AssistantDep, metrics: MetricsDep,
         try:
             answer = await run_in_threadpool(run)
             metrics.observe_answer(answer)
-            contract = AskResponse.from_contract(answer_to_contract(answer)).model_dump(
+            contract = AskResponse.from_answer(answer).model_dump(
                 mode="json"
             )
         except Exception as exc:  # the stream has started: errors travel as an event

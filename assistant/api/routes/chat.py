@@ -24,9 +24,10 @@ from fastapi import APIRouter, Depends, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
-from ...conversations import Caller
+from ...conversation.store import Caller
 from ...errors import InputError
-from ...service import Assistant, answer_to_contract, clean_question
+from ...security import CallerDep
+from ...service import Assistant, clean_question
 from ...types import Answer
 from ..deps import AssistantDep, MetricsDep
 from ..models import (
@@ -39,7 +40,6 @@ from ..models import (
     conversation_links,
     error_responses,
 )
-from ..security import CallerDep
 from .ask import check_conversation, error_payload, pieces
 
 router = APIRouter(tags=["chat"])
@@ -157,7 +157,7 @@ def chat_completions(
     if not body.stream:
         answer = answer_chat(assistant, sessions, body, questions, caller)
         metrics.observe_answer(answer)
-        contract = AskResponse.from_contract(answer_to_contract(answer))
+        contract = AskResponse.from_answer(answer)
         return ChatCompletion(
             id=completion_id, created=created, model=body.model,
             choices=[ChatChoice(message=ChatResponseMessage(content=contract.answer))],
@@ -180,7 +180,7 @@ def chat_completions(
             answer = await run_in_threadpool(answer_chat, assistant, sessions, body, questions,
                                              caller)
             metrics.observe_answer(answer)
-            contract = AskResponse.from_contract(answer_to_contract(answer)).model_dump(
+            contract = AskResponse.from_answer(answer).model_dump(
                 mode="json"
             )
         except Exception as exc:  # headers are sent: the error travels as a data event

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from ...service import answer_to_contract
+from ...security import CallerDep
 from ..deps import AssistantDep, ConversationIdPath
 from ..models import (
     AskResponse,
@@ -20,7 +20,6 @@ from ..models import (
     TurnOut,
     error_responses,
 )
-from ..security import CallerDep
 
 router = APIRouter(tags=["conversations"])
 
@@ -49,7 +48,7 @@ def get_conversation(conversation_id: ConversationIdPath, assistant: AssistantDe
         id=c.id, title=c.title, created=c.created, updated=c.updated,
         turns=[
             TurnOut(n=t.n, question=t.question, standalone_question=t.standalone,
-                    answer=AskResponse.from_contract(answer_to_contract(t.answer)),
+                    answer=AskResponse.from_answer(t.answer),
                     created=t.created)
             for t in c.turns
         ],

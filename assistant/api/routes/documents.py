@@ -10,6 +10,7 @@ from fastapi.responses import PlainTextResponse
 from ...errors import NotFoundError
 from ...index.loaded import Index
 from ...ingest.pipeline import DOC_ID_PATTERN, IngestReport
+from ...security import require_writer
 from ...types import Document
 from ..deps import (
     AssistantDep,
@@ -25,7 +26,6 @@ from ..models import (
     document_links,
     error_responses,
 )
-from ..security import require_writer
 
 router = APIRouter(tags=["documents"])
 write_router = APIRouter(tags=["documents"], dependencies=[Depends(require_writer)])

@@ -23,8 +23,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from .errors import AssistantError, InputError, NotFoundError
-from .settings import get_settings
+from ..errors import AssistantError, InputError, NotFoundError
+from ..settings import get_settings
 
 app = typer.Typer(
     add_completion=False,
@@ -73,7 +73,7 @@ def ingest(
     prune: Annotated[bool, typer.Option(help="Remove indexed documents not in PATHS.")] = False,
 ) -> None:
     """Index documents: clean, chunk, extract facts, embed; atomic and incremental."""
-    from .ingest.pipeline import ingest as run_ingest
+    from ..ingest.pipeline import ingest as run_ingest
 
     settings = get_settings()
     targets = paths or [settings.corpus_dir]
@@ -115,8 +115,8 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show fused hits with each ranking's rank and score, for debugging retrieval."""
-    from .index.loaded import IndexHolder
-    from .retrieve.hybrid import retrieve
+    from ..index.loaded import IndexHolder
+    from ..retrieve.hybrid import retrieve
 
     settings = get_settings()
     try:
@@ -179,7 +179,7 @@ def facts(
     limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
 ) -> None:
     """List structured facts, for people checking numbers."""
-    from .index.loaded import load_index
+    from ..index.loaded import load_index
 
     try:
         index = load_index(get_settings())
@@ -208,14 +208,16 @@ def ask(
     ] = None,
 ) -> None:
     """Answer a question from the sources, with numbered quotes and checked numbers."""
-    from .service import Assistant, answer_to_contract
+    from ..contract import AskResponse
+    from ..service import Assistant
 
     try:
         answer = Assistant(get_settings()).ask(question, conversation)
     except AssistantError as exc:
         raise fail(exc) from None
     if as_json:
-        print(json.dumps(answer_to_contract(answer), ensure_ascii=False, indent=2))
+        print(json.dumps(AskResponse.from_answer(answer).model_dump(mode="json"),
+                         ensure_ascii=False, indent=2))
         return
     print_answer(answer)
 
@@ -259,7 +261,7 @@ def _register_command_modules() -> None:
     """Commands that live in their own modules register themselves on ``app``."""
     import importlib
 
-    for name in ("cli_serve", "cli_eval", "cli_slack", "cli_train"):
+    for name in ("serve", "eval", "slack", "train"):
         try:
             importlib.import_module(f"{__package__}.{name}")
         except ModuleNotFoundError as exc:

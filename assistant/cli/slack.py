@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import typer
 
-from .cli import EXIT_INPUT, EXIT_OTHER, app, err, fail, out
-from .errors import AssistantError
+from ..errors import AssistantError
+from .main import EXIT_INPUT, EXIT_OTHER, app, err, fail, out
 
 
 @app.command("slack")
 def slack() -> None:
     """Run the Slack bot over Socket Mode: mentions, DMs and /ask, answered in threads."""
-    from .settings import get_settings
+    from ..settings import get_settings
 
     try:
         settings = get_settings()
@@ -36,9 +36,9 @@ def slack() -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_sdk.errors import SlackApiError
 
-    from .bots import bot_state
-    from .bots.slack import build_slack_app
-    from .service import Assistant
+    from ..bots import bot_state
+    from ..bots.slack import build_slack_app
+    from ..service import Assistant
 
     assistant = Assistant(settings)
     try:

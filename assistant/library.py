@@ -28,22 +28,18 @@ import unicodedata
 from pathlib import Path
 from typing import BinaryIO
 
-from ..errors import AssistantError, ConflictError, InputError, NotFoundError, TooLargeError
-from ..index.embeddings import Embedder
-from ..index.loaded import IndexHolder
-from ..ingest.loaders import SUPPORTED, load_file, select_loader
-from ..ingest.pipeline import CURATED, IngestReport, content_hash, ingest, is_doc_id, make_doc_id
-from ..settings import Settings
+from .errors import AssistantError, ConflictError, InputError, NotFoundError, TooLargeError
+from .index.embeddings import Embedder
+from .index.loaded import IndexHolder
+from .ingest.loaders import SUPPORTED, load_file, select_loader
+from .ingest.pipeline import CURATED, IngestReport, content_hash, ingest, is_doc_id, make_doc_id
+from .settings import Settings
 
 UPLOADS = "uploads"
 STAGING = "staging"
 _CHUNK = 1024 * 1024
 
 log = logging.getLogger(__name__)
-
-
-class LibraryConflict(ConflictError):
-    """The change cannot be made in the index's present state (HTTP 409)."""
 
 
 def upload_name(filename: str) -> str:
@@ -189,7 +185,7 @@ class Library:
 
         Raises:
             NotFoundError: no such document.
-            LibraryConflict: the other documents' source files are gone, it is the last one, or
+            ConflictError: the other documents' source files are gone, it is the last one, or
                 a curated facts file refers to it.
         """
         with self._lock:
@@ -198,13 +194,13 @@ class Library:
                 raise NotFoundError(f"no document {doc_id!r}; GET /v1/documents lists them")
             remaining = [d for d in index.documents.values() if d.doc_id != doc_id]
             if not remaining:
-                raise LibraryConflict(
+                raise ConflictError(
                     f"{doc_id!r} is the only document; an index needs at least one. Upload "
                     "another document first"
                 )
             missing = [d.doc_id for d in remaining if not d.path or not Path(d.path).is_file()]
             if missing:
-                raise LibraryConflict(
+                raise ConflictError(
                     "cannot rebuild the index without this document: the source files of "
                     f"{', '.join(missing[:5])} are no longer on disk. Re-ingest the corpus with "
                     "`assistant ingest --prune` instead"
@@ -212,7 +208,7 @@ class Library:
             try:
                 report = self._ingest([Path(d.path) for d in remaining if d.path], prune=True)
             except InputError as exc:  # e.g. a curated facts row still names this document
-                raise LibraryConflict(f"cannot remove {doc_id!r}: {exc.message}") from None
+                raise ConflictError(f"cannot remove {doc_id!r}: {exc.message}") from None
             gone = index.documents[doc_id].path
             if gone and Path(gone).parent.resolve() == self.uploads.resolve():
                 Path(gone).unlink(missing_ok=True)

@@ -9,15 +9,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from .cli import app, err, fail, out
-from .errors import AssistantError
-from .settings import REPO_ROOT
+from ..errors import AssistantError
+from ..settings import REPO_ROOT
+from .main import app, err, fail, out
 
 DEFAULT_CONFIG = REPO_ROOT / "evals" / "selector.toml"
 
 
 def _figures_table(report: object) -> Table:
-    from .training.pipeline import TrainingReport
+    from ..training.pipeline import TrainingReport
 
     assert isinstance(report, TrainingReport)
     table = Table(title="selection, out-of-fold (a candidate holding the answer is chosen)")
@@ -47,10 +47,10 @@ def train_selector(
         help="Where the training corpora are indexed (default: <data dir>/training).")] = None,
 ) -> None:
     """Train the answer selector on suites (evals/selector.toml) and report out-of-fold figures."""
-    from .settings import get_settings
-    from .training.card import write_card
-    from .training.config import read_config
-    from .training.pipeline import train
+    from ..settings import get_settings
+    from ..training.card import write_card
+    from ..training.config import read_config
+    from ..training.pipeline import train
 
     settings = get_settings()
     try:

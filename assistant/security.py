@@ -26,7 +26,7 @@ import hmac
 import json
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -34,9 +34,29 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..conversations import ANONYMOUS, Caller
-from ..settings import Settings
-from .deps import ApiError, SettingsDep
+from .conversation.store import ANONYMOUS, Caller
+from .settings import Settings
+
+
+class ApiError(Exception):
+    """An HTTP-only error (401, 403, 413, 415, …) rendered in the contract's error shape."""
+
+    def __init__(self, status: int, code: str, message: str,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+
+
+def get_settings(request: Request) -> Settings:
+    """The app's settings (on ``app.state``, so a test's app carries its own)."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 bearer_scheme = HTTPBearer(auto_error=False, description="Authorization: Bearer KEY")
 api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="X-API-Key: KEY")

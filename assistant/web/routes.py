@@ -2,7 +2,7 @@
 
 ``mount_web(app, settings)`` adds:
 
-    GET  /                      the chat page (assistant/web/index.html)
+    GET  /                      the chat page (assistant/web/static/index.html)
     GET  /static/...            its assets (app.js, app.css), no build step
     POST /v1/feedback           {conversation_id, turn, rating: up|down, comment?} -> 201
     GET  /v1/feedback/export    every feedback row, oldest first (JSON list)
@@ -33,13 +33,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .api.models import Text, error_responses
-from .api.security import CallerDep, require_reader  # the API's own key check
-from .conversations import ID_PATTERN, Caller, validate_id
-from .errors import NotFoundError
-from .settings import Settings
+from ..contract import Text, error_responses
+from ..conversation.store import ID_PATTERN, Caller, validate_id
+from ..errors import NotFoundError
+from ..security import CallerDep, require_reader  # the API's own key check
+from ..settings import Settings
 
-WEB_DIR = Path(__file__).resolve().parent / "web"
+WEB_DIR = Path(__file__).resolve().parent / "static"
 
 # The page loads /static/app.js and /static/app.css and talks to its own origin; nothing inline.
 CONTENT_SECURITY_POLICY = (

@@ -32,9 +32,9 @@ from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
-from ..conversations import Turn
 from ..text.nouns import common_noun_starts, ends_in_common_noun
 from ..text.tokens import fold
+from .store import Turn
 
 _WH = frozenset("what which who whom whose when where why how".split())
 _BE = frozenset("is are was were be been being".split())

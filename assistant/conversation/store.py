@@ -20,8 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConversationFullError, InputError, NotFoundError
-from .types import Answer, answer_from_json, answer_to_json
+from ..errors import ConversationFullError, InputError, NotFoundError
+from ..types import Answer, answer_from_json, answer_to_json
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .cli import EXIT_INPUT, app, err, out
+from .main import EXIT_INPUT, app, err, out
 
 
 @app.command()
@@ -18,7 +18,7 @@ def serve(
     """Serve the HTTP API (POST /v1/ask, OpenAI-compatible /v1/chat/completions, docs at /docs)."""
     import uvicorn
 
-    from .settings import get_settings
+    from ..settings import get_settings
 
     try:
         settings = get_settings()
@@ -36,5 +36,5 @@ def serve(
             message = "No API keys set and ASSISTANT_ALLOW_ANONYMOUS_WRITES: anyone can write"
         err.print(message + ".", style="yellow", highlight=False, soft_wrap=True)
     # An import string and factory=True, so each worker process builds its own app.
-    uvicorn.run("assistant.api.app:create_app", factory=True, host=host, port=port,
+    uvicorn.run("assistant.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level="info")

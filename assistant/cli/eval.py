@@ -15,12 +15,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .cli import EXIT_INPUT, EXIT_OTHER, app, err, out
-from .errors import AssistantError, InputError
+from ..errors import AssistantError, InputError
+from .main import EXIT_INPUT, EXIT_OTHER, app, err, out
 
 if TYPE_CHECKING:
-    from .evals.metrics import TurnScore
-    from .evals.runner import RunResult
+    from ..evals.metrics import TurnScore
+    from ..evals.runner import RunResult
 
 EXIT_THRESHOLD = 1
 
@@ -33,7 +33,7 @@ def fail(exc: AssistantError) -> typer.Exit:
 
 
 def _metrics_table(result: RunResult) -> Table:
-    from .evals.report import LABELS, format_metric
+    from ..evals.report import LABELS, format_metric
 
     table = Table(title=f"{result.summary.turns} question(s), {result.mode} {result.target}")
     table.add_column("metric")
@@ -60,7 +60,7 @@ def _tag_table(result: RunResult) -> Table:
 
 
 def _compact(name: str, value: float | int | None) -> str:
-    from .evals.report import PERCENT_METRICS
+    from ..evals.report import PERCENT_METRICS
 
     if value is None:
         return "n/a"
@@ -108,9 +108,9 @@ def eval_command(
         "--show-failures", min=0, help="List at most this many failed questions.")] = 50,
 ) -> None:
     """Run evaluation suites against the local index (or --url) and report the metrics."""
-    from .answer.selector import Selector, baseline_selector
-    from .evals.report import render_html, to_json
-    from .evals.runner import (
+    from ..answer.selector import Selector, baseline_selector
+    from ..evals.report import render_html, to_json
+    from ..evals.runner import (
         Backend,
         HttpBackend,
         LocalBackend,
@@ -118,8 +118,8 @@ def eval_command(
         load_thresholds,
         run_suites,
     )
-    from .evals.suite import load_suites
-    from .settings import get_settings
+    from ..evals.suite import load_suites
+    from ..settings import get_settings
 
     chosen: Selector | None = None
     try:
@@ -152,7 +152,7 @@ def eval_command(
         else:
             settings = get_settings()
             err.print("loading the index and the model…", style="dim")
-            from .evals.crossfit import CrossFit
+            from ..evals.crossfit import CrossFit
 
             folds = CrossFit(cross_fit) if cross_fit else None
             backend = LocalBackend(settings, cross_fit=folds)

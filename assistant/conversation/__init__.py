@@ -1,0 +1,1 @@
+"""Conversations: turns kept as typed answers (store); follow-ups made standalone (followup)."""
