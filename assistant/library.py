@@ -32,7 +32,8 @@ from .errors import AssistantError, ConflictError, InputError, NotFoundError, To
 from .index.embeddings import Embedder
 from .index.loaded import IndexHolder
 from .ingest.loaders import SUPPORTED, load_file, select_loader
-from .ingest.pipeline import CURATED, IngestReport, content_hash, ingest, is_doc_id, make_doc_id
+from .ingest.pipeline import IngestReport, ingest
+from .ingest.sources import CURATED, content_hash, is_doc_id, make_doc_id
 from .settings import Settings
 
 UPLOADS = "uploads"

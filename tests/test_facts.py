@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import InputError
-from assistant.ingest.facts import extract_facts, load_curated_facts, normalise_name
+from assistant.ingest.curated import load_curated_facts
+from assistant.ingest.facts import extract_facts, normalise_name
 from assistant.ingest.sentences import sentence_objects
 from assistant.text.quantities import find_quantities
 from assistant.types import Fact, Sentence

@@ -16,7 +16,7 @@ from fastapi import Depends, Path, Request
 
 from ..conversation.store import ID_PATTERN
 from ..errors import InputError
-from ..ingest.pipeline import DOC_ID_PATTERN, is_doc_id
+from ..ingest.sources import DOC_ID_PATTERN, is_doc_id
 from ..library import Library
 from ..security import ApiError, SettingsDep, get_settings  # noqa: F401 - re-exported
 from ..service import Assistant

@@ -27,28 +27,20 @@ patterns and no knowledge of any corpus:
   leading "The" is dropped. Sentences are cut into clauses at semicolons for both, and a
   sentence starting in lowercase is taken as a clause continuing the previous one.
 
-``load_curated_facts`` reads hand-written facts (YAML or CSV) and anchors their literals in the
-documents.
+Hand-written facts (``facts.yaml``/``facts.csv``) are read by ``assistant.ingest.curated``.
 """
 
 from __future__ import annotations
 
-import csv
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-import yaml
-
-from ..errors import InputError, UnreadableFileError
-from ..text.quantities import find_quantities, parse_quantity
+from ..text.quantities import find_quantities
 from ..types import Fact, Quantity, Sentence, Span
-from .sentences import split_sentences
 
-__all__ = ["extract_facts", "load_curated_facts", "normalise_name"]
+__all__ = ["extract_facts", "normalise_name"]
 
 _MAX_WORDS = 5
 
@@ -554,208 +546,3 @@ def _fact(doc_id: str, n: int, sentence: Sentence, q: Quantity, subject: str,
         kind=q.kind, value=q.value, low=q.low, high=q.high, unit=q.unit,
         subject=_strip_the(subject), attribute=attribute, provenance="extracted", iso=q.iso,
     )
-
-
-# -- curated facts ---------------------------------------------------------------------------
-
-_CURATED_KEYS = ("doc_id", "subject", "attribute", "text", "value", "low", "high", "unit",
-                 "kind", "note")
-_KINDS = ("quantity", "currency", "percent", "temperature", "count", "year", "date", "number")
-
-
-def _read_rows(path: Path) -> list[dict[str, Any]]:
-    suffix = path.suffix.lower()
-    if suffix not in (".yaml", ".yml", ".csv"):
-        raise InputError(
-            f"curated facts file {path.name}: unsupported type {suffix or '(none)'!r}; "
-            "use .yaml, .yml or .csv"
-        )
-    try:
-        raw = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise InputError(f"curated facts file {path} does not exist") from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UnreadableFileError(f"curated facts file {path.name} cannot be read: {exc}") from exc
-    if suffix == ".csv":
-        reader = csv.DictReader(raw.splitlines())
-        missing = [k for k in ("doc_id",) if k not in (reader.fieldnames or [])]
-        if missing:
-            raise InputError(
-                f"curated facts file {path.name}: the header has no doc_id column; the first "
-                f"line must name the columns, from: {', '.join(_CURATED_KEYS)}"
-            )
-        return [{k: (v if v not in ("", None) else None) for k, v in row.items()} for row in reader]
-    try:
-        data = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        raise UnreadableFileError(
-            f"curated facts file {path.name} is not valid YAML: {exc}"
-        ) from exc
-    if data is None:
-        return []
-    if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
-        raise InputError(
-            f"curated facts file {path.name}: expected a YAML list of mappings, one per fact, "
-            f"with keys from: {', '.join(_CURATED_KEYS)}"
-        )
-    return data
-
-
-def _number(where: str, row: Mapping[str, Any], key: str) -> float | None:
-    value = row.get(key)
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise InputError(f"{where}: {key} must be a number, not {value!r}")
-    if isinstance(value, int | float):
-        return float(value)
-    try:
-        return float(str(value).replace(",", "").replace("_", "").strip())
-    except ValueError:
-        raise InputError(f"{where}: {key} {value!r} is not a number; write it like 2400000 "
-                         "or 2.4e6") from None
-
-
-def _locate(doc_text: str, literal: str) -> int | None:
-    pattern = re.escape(literal)
-    if literal[:1].isalnum():
-        pattern = r"(?<![\w.])" + pattern
-    if literal[-1:].isalnum():
-        pattern += r"(?![^\W_])"
-    m = re.search(pattern, doc_text)
-    return m.start() if m else None
-
-
-def _kind_for(unit: str) -> str:
-    if unit == "%" or unit in ("pp", "bp"):
-        return "percent"
-    if unit in ("°C", "°F"):
-        return "temperature"
-    if unit in ("count", "year", "date"):
-        return unit
-    if unit.split("/")[0].isupper() and len(unit.split("/")[0]) == 3:
-        return "currency"
-    return "quantity" if unit else "number"
-
-
-def _enclosing(spans: Sequence[Span], start: int, end: int) -> Span | None:
-    for span in spans:
-        if span.start <= start and end <= span.end:
-            return span
-    return None
-
-
-def load_curated_facts(
-    path: Path,
-    documents: Mapping[str, str],
-    sentences: Mapping[str, Sequence[Sentence]] | None = None,
-) -> list[Fact]:
-    """Read hand-written facts from a YAML list or a CSV file with a header.
-
-    Keys: doc_id (required), subject, attribute, text (the literal as it appears in the
-    document), value, low, high, unit, kind, note (kept in the file only). A literal is located
-    in the document's cleaned text (its first whole-word occurrence) to give exact offsets and
-    the enclosing sentence; missing value/unit/kind are parsed from the literal in context.
-
-    Args:
-        path: the facts file; its name goes into each fact's provenance.
-        documents: doc_id -> cleaned text.
-        sentences: optional doc_id -> sentences; otherwise sentences are split here.
-
-    Returns:
-        Facts with ids ``{doc_id}:c{row}`` and provenance ``curated:{file}#{row}``, rows counted
-        from 1 (data rows, not counting a CSV header).
-
-    Raises:
-        InputError: an unknown doc_id, a literal not found, a bad number or kind, an unknown
-            key; the message names the file, the row and the fix.
-    """
-    rows = _read_rows(path)
-    split_cache: dict[str, list[Span]] = {}
-    facts: list[Fact] = []
-    for n, row in enumerate(rows, start=1):
-        where = f"curated facts file {path.name}, row {n}"
-        unknown = sorted(str(k) for k in row if k not in _CURATED_KEYS)
-        if unknown:
-            raise InputError(f"{where}: unknown key(s) {', '.join(unknown)}; "
-                             f"allowed: {', '.join(_CURATED_KEYS)}")
-        doc_id = str(row.get("doc_id") or "").strip()
-        if not doc_id:
-            raise InputError(f"{where}: doc_id is missing; give the id of an ingested document")
-        if doc_id not in documents:
-            known = ", ".join(sorted(documents)[:5]) or "none are ingested"
-            raise InputError(f"{where}: unknown doc_id {doc_id!r}; use the id of an ingested "
-                             f"document (e.g. {known}) or ingest that document first")
-        doc_text = documents[doc_id]
-        literal = row.get("text")
-        literal = str(literal) if literal is not None else None
-        start = end = None
-        parsed: Quantity | None = None
-        sentence_span: Span | None = None
-        if literal:
-            start = _locate(doc_text, literal)
-            if start is None:
-                raise InputError(
-                    f"{where}: text {literal!r} is not in document {doc_id!r}; copy it exactly "
-                    "from the document's cleaned text (GET /v1/documents/{id}/text), or leave "
-                    "text empty and give value and unit"
-                )
-            end = start + len(literal)
-            if sentences is not None and doc_id in sentences:
-                spans = [Span(s.start, s.end) for s in sentences[doc_id]]
-            else:
-                if doc_id not in split_cache:
-                    split_cache[doc_id] = split_sentences(doc_text)
-                spans = split_cache[doc_id]
-            sentence_span = _enclosing(spans, start, end)
-            if sentence_span is not None:
-                context = doc_text[sentence_span.start : sentence_span.end]
-                offset = sentence_span.start
-            else:
-                context, offset = doc_text, 0
-            parsed = next(
-                (q for q in find_quantities(context)
-                 if start <= q.start + offset and q.end + offset <= end),
-                None,
-            ) or parse_quantity(literal)
-        value = _number(where, row, "value")
-        low = _number(where, row, "low")
-        high = _number(where, row, "high")
-        if value is None and low is None and high is None:
-            if parsed is None:
-                raise InputError(f"{where}: no value; give value (or low and high) and unit, "
-                                 "or a text literal containing the number")
-            value, low, high = parsed.value, parsed.low, parsed.high
-        elif value is not None:
-            low = value if low is None else low
-            high = value if high is None else high
-        elif low is None or high is None:
-            raise InputError(f"{where}: a range needs both low and high")
-        assert low is not None and high is not None
-        if low > high:
-            raise InputError(f"{where}: low {low} is greater than high {high}; swap them")
-        unit = str(row["unit"]) if row.get("unit") is not None else (
-            parsed.unit if parsed else "")
-        kind = str(row["kind"]) if row.get("kind") else (
-            parsed.kind if parsed and parsed.unit == unit else _kind_for(unit))
-        if kind not in _KINDS:
-            raise InputError(f"{where}: unknown kind {kind!r}; use one of {', '.join(_KINDS)}")
-        iso = parsed.iso if parsed and parsed.kind == kind else None
-        if iso is None and kind == "year" and value is not None:
-            iso = str(int(value))
-        facts.append(Fact(
-            fact_id=f"{doc_id}:c{n}", doc_id=doc_id,
-            text=literal if literal else _format_value(value, low, high, unit),
-            start=start, end=end,
-            sentence_start=sentence_span.start if sentence_span else None,
-            sentence_end=sentence_span.end if sentence_span else None,
-            kind=kind, value=value, low=low, high=high, unit=unit,
-            subject=str(row.get("subject") or ""), attribute=str(row.get("attribute") or ""),
-            provenance=f"curated:{path.name}#{n}", iso=iso,
-        ))
-    return facts
-
-
-def _format_value(value: float | None, low: float, high: float, unit: str) -> str:
-    amount = f"{value:g}" if value is not None else f"{low:g}-{high:g}"
-    return f"{amount} {unit}".strip()

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from assistant.ingest.pipeline import ingest, is_doc_id, make_doc_id
+from assistant.ingest.pipeline import ingest
+from assistant.ingest.sources import is_doc_id, make_doc_id
 from assistant.settings import Settings
 
 pytest_plugins = ["api_fixtures"]

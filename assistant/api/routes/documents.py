@@ -9,7 +9,8 @@ from fastapi.responses import PlainTextResponse
 
 from ...errors import NotFoundError
 from ...index.loaded import Index
-from ...ingest.pipeline import DOC_ID_PATTERN, IngestReport
+from ...ingest.pipeline import IngestReport
+from ...ingest.sources import DOC_ID_PATTERN
 from ...security import require_writer
 from ...types import Document
 from ..deps import (
