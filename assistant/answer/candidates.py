@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ..index.loaded import Index
 from ..text.entities import Entity
@@ -63,7 +64,11 @@ def _context(text: str, sentences: Sequence[Sentence], i: int) -> tuple[Sentence
     return tuple(sentences[first:i])
 
 
-def _inside(items: Sequence[Fact] | Sequence[Entity], start: int, end: int) -> tuple:
+_Located = TypeVar("_Located", Fact, Entity)
+
+
+def _inside(items: Sequence[_Located], start: int, end: int) -> tuple[_Located, ...]:
+    """The items lying wholly within [start, end)."""
     return tuple(
         x for x in items if x.start is not None and x.end is not None
         and start <= x.start and x.end <= end

@@ -89,7 +89,8 @@ class Calibration:
             return scores
         x = (calibration_inputs(scores, matrix) - np.array(self.mean)) / np.array(self.scale)
         z = x @ np.array(self.coef) + self.intercept
-        return 1.0 / (1.0 + np.exp(-z))
+        probability: np.ndarray = 1.0 / (1.0 + np.exp(-z))
+        return probability
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..contract import malformed_text
 from ..errors import AssistantError, error_body, http_status
 from ..library import Library
 from ..security import (
+    ApiError,
     BodyLimitMiddleware,
     ContractCORSMiddleware,
     KeyGateMiddleware,
@@ -35,9 +37,8 @@ from ..security import (
 )
 from ..service import Assistant
 from ..settings import Settings
-from .deps import ApiError, Readiness, scrub_paths
+from .deps import Readiness, scrub_paths
 from .metrics import Metrics, MetricsMiddleware
-from .models import malformed_text
 from .routes import ask, chat, conversations, documents, facts, health
 from .routes.chat import ChatSessions
 

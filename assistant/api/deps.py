@@ -10,7 +10,7 @@ import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, Path, Request
 
@@ -34,19 +34,19 @@ class Readiness:
 
 
 def get_assistant(request: Request) -> Assistant:
-    return request.app.state.assistant
+    return cast(Assistant, request.app.state.assistant)
 
 
 def get_metrics(request: Request) -> Metrics:
-    return request.app.state.metrics
+    return cast(Metrics, request.app.state.metrics)
 
 
 def get_library(request: Request) -> Library:
-    return request.app.state.library
+    return cast(Library, request.app.state.library)
 
 
 def get_readiness(request: Request) -> Readiness:
-    return request.app.state.readiness
+    return cast(Readiness, request.app.state.readiness)
 
 
 def valid_doc_id(doc_id: str) -> str:

@@ -163,6 +163,13 @@ def build_slack_app(settings: Settings, assistant_provider: AssistantProvider, s
         listener_executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-answer"),
     )
 
+    _drop_repeated_events(bolt, state)
+    _answer_messages(bolt, answerer)
+    _answer_ask_command(bolt, answerer)
+    return bolt
+
+
+def _drop_repeated_events(bolt: App, state: BotState) -> None:
     @bolt.middleware
     def drop_repeated_events(body: dict[str, Any], next: Callable[[], Any]) -> Any:
         """Slack retries (X-Slack-Retry-Num) repeat the event_id: acknowledge, do not answer."""
@@ -172,6 +179,8 @@ def build_slack_app(settings: Settings, assistant_provider: AssistantProvider, s
             return BoltResponse(status=200, body="")
         return next()
 
+
+def _answer_messages(bolt: App, answerer: SlackAnswerer) -> None:
     def reply_in_thread(event: dict[str, Any], team: str | None, client: WebClient) -> None:
         channel = event["channel"]
         thread_ts = event.get("thread_ts") or event["ts"]
@@ -194,6 +203,8 @@ def build_slack_app(settings: Settings, assistant_provider: AssistantProvider, s
             return
         reply_in_thread(event, body.get("team_id") or event.get("team"), client)
 
+
+def _answer_ask_command(bolt: App, answerer: SlackAnswerer) -> None:
     @bolt.command(ASK_COMMAND)
     def on_ask(ack: Callable[..., Any], command: dict[str, Any],
                respond: Callable[..., Any]) -> None:
@@ -212,8 +223,6 @@ def build_slack_app(settings: Settings, assistant_provider: AssistantProvider, s
         respond(text=reply, blocks=blocks,
                 response_type="in_channel" if public else "ephemeral",
                 replace_original=False)
-
-    return bolt
 
 
 def _read_limited(limit: int) -> Callable[[Request], Any]:

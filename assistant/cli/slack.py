@@ -49,7 +49,7 @@ def slack() -> None:
     out.print(f"Slack bot connecting over Socket Mode (data dir {settings.data_dir}); "
               "Ctrl-C stops it.", highlight=False)
     try:
-        SocketModeHandler(bolt, settings.slack_app_token).start()
+        SocketModeHandler(bolt, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
     except KeyboardInterrupt:
         out.print("stopped.")
     except SlackApiError as exc:  # e.g. invalid_auth: a wrong or revoked token

@@ -228,16 +228,10 @@ def score_turn(
         turn.evidence else None
     checked = chunk_texts is not None and turn.evidence is not None
     if answer is None:
-        return TurnScore(
-            suite, item_id, turn_number, tags, turn.question, turn.expected, turn.evidence,
-            turn.answerable, None, error, latency_ms, False, f"error: {error}", False,
-            False if turn.evidence else None, 0, (), (), 0, 0, 0, 0, (),
-            False if "conflict" in tags else None, rank, checked,
-        )
+        where = (suite, item_id, turn_number, tags)
+        return _failed_score(turn, where, error, latency_ms, rank, checked)
     verdict = judge_answer(answer, turn)
     confidence, best_right = _confidence(answer, turn, verdict.passed)
-    grounded, listed = number_grounding(answer)
-    in_list, numerals = numerals_listed(answer)
     conflict_ok = conflict_surfaced(answer, turn.expected) if "conflict" in tags else None
     return TurnScore(
         suite=suite,
@@ -257,11 +251,7 @@ def score_turn(
         citation_hit=citation_hit(answer, turn.evidence) if turn.evidence else None,
         quotes=len(answer.get("citations") or ()),
         quote_errors=tuple(quote_errors(answer, texts or {})),
-        fabricated=tuple(fabricated_numbers(str(answer.get("answer") or ""), source_values)),
-        numbers_grounded=grounded,
-        numbers_listed=listed,
-        numerals_listed=in_list,
-        numerals=numerals,
+        **_number_fields(answer, source_values),
         marker_errors=tuple(marker_errors(answer)),
         conflict_ok=conflict_ok,
         retrieval_rank=rank,
@@ -269,6 +259,37 @@ def score_turn(
         confidence=confidence,
         best_right=best_right,
         words=None if answer.get("refused") else answer_words(str(answer.get("answer") or "")),
+    )
+
+
+def _number_fields(answer: Mapping[str, Any], source_values: frozenset[Decimal]) -> dict[str, Any]:
+    """How the answer's numbers fare: found in no source, grounded in facts, listed."""
+    grounded, listed = number_grounding(answer)
+    in_list, numerals = numerals_listed(answer)
+    return {
+        "fabricated": tuple(fabricated_numbers(str(answer.get("answer") or ""), source_values)),
+        "numbers_grounded": grounded,
+        "numbers_listed": listed,
+        "numerals_listed": in_list,
+        "numerals": numerals,
+    }
+
+
+def _failed_score(
+    turn: Turn,
+    where: tuple[str, str, int, tuple[str, ...]],
+    error: str | None,
+    latency_ms: float | None,
+    rank: int | None,
+    checked: bool,
+) -> TurnScore:
+    """The score of a turn whose asking failed: wrong on every count it is scored on."""
+    suite, item_id, turn_number, tags = where
+    return TurnScore(
+        suite, item_id, turn_number, tags, turn.question, turn.expected, turn.evidence,
+        turn.answerable, None, error, latency_ms, False, f"error: {error}", False,
+        False if turn.evidence else None, 0, (), (), 0, 0, 0, 0, (),
+        False if "conflict" in tags else None, rank, checked,
     )
 
 

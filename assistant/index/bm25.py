@@ -70,7 +70,8 @@ def _impacts(
     terms = np.repeat(np.arange(idf.shape[0]), np.diff(offsets))
     tf = tfs.astype(np.float64)
     norm = k1 * (1.0 - b + b * doc_len[doc_ids] / avgdl) if avgdl else np.full(tf.shape, k1)
-    return idf[terms] * (tf * (k1 + 1.0) / (tf + norm))
+    weights: np.ndarray = idf[terms] * (tf * (k1 + 1.0) / (tf + norm))
+    return weights
 
 
 def with_impacts(index: Bm25Index) -> Bm25Index:

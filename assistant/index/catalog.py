@@ -10,6 +10,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from ..text.entities import Entity
 from ..text.tokens import fold
@@ -202,7 +203,7 @@ class Catalog:
 
     # -- reading -------------------------------------------------------------------------
 
-    def _rows(self, sql: str, args: Sequence[object] = ()) -> list[tuple]:
+    def _rows(self, sql: str, args: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             return self._db.execute(sql, args).fetchall()
 

@@ -44,7 +44,7 @@ class Embedder:
             from sentence_transformers import SentenceTransformer
             from transformers.utils import logging as hf_logging
 
-            hf_logging.disable_progress_bar()  # "Loading weights" bars would litter the CLI
+            hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # "Loading weights" bars would litter the CLI
 
             self._model = SentenceTransformer(model_path(), device="cpu")
         return self._model
@@ -88,7 +88,7 @@ class Embedder:
                 return cached
         model = self._load()
         with self._lock:
-            vector = model.encode(
+            vector: np.ndarray = model.encode(
                 [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
             )[0].astype(np.float32)
             self._query_cache[text] = vector

@@ -66,7 +66,8 @@ class Index:
         return tokens
 
     def sentence_vector(self, doc_id: str, ordinal: int) -> np.ndarray:
-        return self.sentence_vectors[self.sentence_base[doc_id] + ordinal]
+        row: np.ndarray = self.sentence_vectors[self.sentence_base[doc_id] + ordinal]
+        return row
 
     def text(self, doc_id: str) -> str:
         return self.documents[doc_id].text

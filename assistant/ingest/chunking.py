@@ -65,21 +65,8 @@ def chunk_sentences(
         return []
     fixed = max(0, count_tokens(""))
     own = [max(0, count_tokens(s.text) - fixed) for s in sentences]
-
-    def size(first: int, last: int) -> int:  # inclusive, estimated as described above
-        return fixed + sum(own[first : last + 1]) + _JOIN_ALLOWANCE * (last - first)
-
     chunks: list[Chunk] = []
-    first = 0
-    while True:
-        last = first
-        total = size(first, last)
-        while last + 1 < len(sentences):
-            grown = total + _JOIN_ALLOWANCE + own[last + 1]
-            if grown > max_tokens:
-                break
-            last += 1
-            total = grown
+    for first, last in _packed(own, fixed, max_tokens, overlap):
         start, end = sentences[first].start, sentences[last].end
         chunks.append(
             Chunk(
@@ -93,8 +80,30 @@ def chunk_sentences(
                 last_sentence=sentences[last].ordinal,
             )
         )
-        if last + 1 >= len(sentences):
-            return chunks
+    return chunks
+
+
+def _packed(own: Sequence[int], fixed: int, max_tokens: int, overlap: int) -> list[tuple[int, int]]:
+    """(first, last) sentence indexes, inclusive, of each chunk: sentences of ``own`` tokens
+    packed greedily under ``max_tokens``, consecutive chunks sharing up to ``overlap``."""
+
+    def size(first: int, last: int) -> int:  # inclusive, estimated as chunk_sentences says
+        return fixed + sum(own[first : last + 1]) + _JOIN_ALLOWANCE * (last - first)
+
+    spans: list[tuple[int, int]] = []
+    first = 0
+    while True:
+        last = first
+        total = size(first, last)
+        while last + 1 < len(own):
+            grown = total + _JOIN_ALLOWANCE + own[last + 1]
+            if grown > max_tokens:
+                break
+            last += 1
+            total = grown
+        spans.append((first, last))
+        if last + 1 >= len(own):
+            return spans
         # The next chunk must hold sentence last + 1; give up shared sentences until it fits.
         following = max(first + 1, last + 1 - overlap)
         while following <= last and size(following, last + 1) > max_tokens:

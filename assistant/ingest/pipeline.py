@@ -169,20 +169,11 @@ def ingest(
 ) -> IngestReport:
     """Bring the index up to date with ``paths`` (files or directories).
 
-    Args:
-        paths: what to ingest; directories are walked (hidden files skipped). A
-            ``corpus.yaml`` beside files gives their metadata; ``facts.yaml``/``facts.csv``
-            are curated facts merged in with their provenance.
-        settings: data dir, chunking and Chroma settings.
-        prune: remove indexed documents that are not among ``paths``.
-        embedder: shared model (loaded lazily when something needs embedding).
-        reporter: progress callbacks.
-        stored_as: files read from one path but recorded (doc id, ``Document.path``) as
-            another: an upload staged under a temporary name, moved into place after the
-            commit.
-
-    Returns:
-        What changed; ``errors`` lists files refused, each with the reason.
+    ``paths`` are walked as ``assistant.ingest.sources.discover`` says; ``prune`` removes
+    indexed documents not among them; ``embedder`` is loaded only when something needs
+    embedding; ``stored_as`` maps files read from one path but recorded (doc id,
+    ``Document.path``) as another: an upload staged under a temporary name. Returns what
+    changed; ``errors`` lists files refused, each with the reason.
     """
     started = time.perf_counter()
     reporter = reporter or Silent()

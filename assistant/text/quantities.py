@@ -555,37 +555,9 @@ def _read_quantity(text: str, m: re.Match[str], date_start: int) -> tuple[list[Q
     unit1 = _read_unit(text, first.end, first.currency)
     end1 = unit1.end if unit1 else first.end
 
-    # a range: "$3-4 billion", "0.13% - 0.15%", "20 to 30 tons", "between 3 and 4 million"
-    prev = _prev_word(text, first.start)
-    sep = _RANGE_SEP_RE.match(text, end1)
-    if sep is not None and prev == "from" and sep.group().strip() == "to":
-        sep = None
-    if sep is None and prev == "between":
-        sep = _AND_SEP_RE.match(text, end1)
-    if sep is not None:
-        m2 = _START_RE.match(text, sep.end())
-        second = _read_amount(text, m2, first=False) if m2 and m2.end() <= date_start else None
-        if second is not None and _is_year_token(first) and unit1 is None:
-            if _is_year_token(second):
-                return [_year(text, first), _year(text, second)], second.num_end
-            second = None
-        if second is not None and (second.currency or first.currency) and (
-            second.currency not in (None, first.currency)
-        ):
-            second = None
-        if second is not None:
-            unit2 = _read_unit(text, second.end, second.currency or first.currency)
-            same = unit1 is None or (unit2 is not None and (unit1.kind, unit1.unit, unit1.factor)
-                                     == (unit2.kind, unit2.unit, unit2.factor))
-            low = first.value * (second.scale if first.scale == 1.0 else 1.0)
-            high = second.value
-            if same and low < high:
-                unit = unit2 or unit1
-                end = unit.end if unit else second.end
-                nxt = text[end : end + 1]
-                if not (unit is None and nxt and _is_word_char(nxt)):
-                    return [_finish(text, first.start, end, low, high, unit, first)], end
-
+    ranged = _read_range(text, first, unit1, end1, date_start)
+    if ranged is not None:
+        return ranged
     nxt = text[first.num_end : first.num_end + 1]
     if unit1 is None and first.scale == 1.0 and nxt and _is_word_char(nxt):
         o_end = _match_end(_ORDINAL_RE, text, first.num_end)
@@ -599,6 +571,45 @@ def _read_quantity(text: str, m: re.Match[str], date_start: int) -> tuple[list[Q
             return [q], decade.end()
         return [], _skip_word(text, first.num_end)
     return [_finish(text, first.start, end1, first.value, None, unit1, first)], end1
+
+
+def _read_range(
+    text: str, first: _Amount, unit1: _Unit | None, end1: int, date_start: int
+) -> tuple[list[Quantity], int] | None:
+    """A range starting with ``first``: "$3-4 billion", "0.13% - 0.15%", "20 to 30 tons",
+    "between 3 and 4 million", or two years "2023-2024"; None when there is none."""
+    prev = _prev_word(text, first.start)
+    sep = _RANGE_SEP_RE.match(text, end1)
+    if sep is not None and prev == "from" and sep.group().strip() == "to":
+        sep = None
+    if sep is None and prev == "between":
+        sep = _AND_SEP_RE.match(text, end1)
+    if sep is None:
+        return None
+    m2 = _START_RE.match(text, sep.end())
+    second = _read_amount(text, m2, first=False) if m2 and m2.end() <= date_start else None
+    if second is None:
+        return None
+    if _is_year_token(first) and unit1 is None:
+        if _is_year_token(second):
+            return [_year(text, first), _year(text, second)], second.num_end
+        return None
+    if (second.currency or first.currency) and second.currency not in (None, first.currency):
+        return None
+    unit2 = _read_unit(text, second.end, second.currency or first.currency)
+    same = unit1 is None or (
+        unit2 is not None
+        and (unit1.kind, unit1.unit, unit1.factor) == (unit2.kind, unit2.unit, unit2.factor)
+    )
+    low = first.value * (second.scale if first.scale == 1.0 else 1.0)
+    if not same or low >= second.value:
+        return None
+    unit = unit2 or unit1
+    end = unit.end if unit else second.end
+    nxt = text[end : end + 1]
+    if unit is None and nxt and _is_word_char(nxt):
+        return None
+    return [_finish(text, first.start, end, low, second.value, unit, first)], end
 
 
 def _skip_word(text: str, pos: int) -> int:

@@ -6,11 +6,13 @@ import json
 import logging
 import re
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
+from ...contract import AskResponse, error_responses
 from ...conversation.store import Caller, validate_id
 from ...errors import AssistantError
 from ...security import CallerDep
@@ -18,7 +20,7 @@ from ...service import Assistant, clean_question
 from ...settings import Settings
 from ...types import Answer
 from ..deps import AssistantDep, MetricsDep, scrub_paths
-from ..models import AskRequest, AskResponse, conversation_links, error_responses
+from ..models import AskRequest, conversation_links
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["ask"])
@@ -65,7 +67,7 @@ def pieces(text: str, size: int = 48) -> list[str]:
     return out
 
 
-def error_payload(exc: BaseException, settings: Settings) -> dict:
+def error_payload(exc: BaseException, settings: Settings) -> dict[str, Any]:
     """The contract's error object for an exception raised after a stream started."""
     if isinstance(exc, AssistantError):
         return {"error": {"code": exc.code, "message": scrub_paths(exc.message, settings)}}

@@ -18,12 +18,13 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
+from ...contract import AskResponse, error_responses
 from ...conversation.store import Caller
 from ...errors import InputError
 from ...security import CallerDep
@@ -31,14 +32,12 @@ from ...service import Assistant, clean_question
 from ...types import Answer
 from ..deps import AssistantDep, MetricsDep
 from ..models import (
-    AskResponse,
     ChatChoice,
     ChatCompletion,
     ChatRequest,
     ChatResponseMessage,
     ChatUsage,
     conversation_links,
-    error_responses,
 )
 from .ask import check_conversation, error_payload, pieces
 
@@ -92,7 +91,7 @@ class ChatSessions:
 
 
 def get_sessions(request: Request) -> ChatSessions:
-    return request.app.state.chat_sessions
+    return cast(ChatSessions, request.app.state.chat_sessions)
 
 
 def user_questions(body: ChatRequest, max_chars: int) -> list[str]:
@@ -169,7 +168,7 @@ def chat_completions(
     check_conversation(assistant, body.conversation_id, caller)
     assistant.holder.get()
 
-    def chunk(delta: dict, finish: str | None = None, **extra: object) -> ServerSentEvent:
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: object) -> ServerSentEvent:
         obj = {"id": completion_id, "object": "chat.completion.chunk", "created": created,
                "model": body.model,
                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}

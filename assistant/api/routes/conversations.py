@@ -10,16 +10,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from ...contract import AskResponse, error_responses
 from ...security import CallerDep
 from ..deps import AssistantDep, ConversationIdPath
-from ..models import (
-    AskResponse,
-    ConversationDetail,
-    ConversationList,
-    ConversationSummary,
-    TurnOut,
-    error_responses,
-)
+from ..models import ConversationDetail, ConversationList, ConversationSummary, TurnOut
 
 router = APIRouter(tags=["conversations"])
 

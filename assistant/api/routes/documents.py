@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 from fastapi.responses import PlainTextResponse
 
+from ...contract import error_responses
 from ...errors import NotFoundError
 from ...index.loaded import Index
 from ...ingest.pipeline import IngestReport
@@ -19,14 +20,7 @@ from ..deps import (
     LibraryDep,
     valid_doc_id,
 )
-from ..models import (
-    DocumentDetail,
-    DocumentList,
-    DocumentSummary,
-    IngestResult,
-    document_links,
-    error_responses,
-)
+from ..models import DocumentDetail, DocumentList, DocumentSummary, IngestResult, document_links
 
 router = APIRouter(tags=["documents"])
 write_router = APIRouter(tags=["documents"], dependencies=[Depends(require_writer)])

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from ...contract import error_responses, finite
 from ...types import Fact
 from ..deps import AssistantDep, valid_doc_id
-from ..models import FactList, FactOut, error_responses, finite
+from ..models import FactList, FactOut
 
 router = APIRouter(tags=["facts"])
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from ...contract import error_responses
 from ...errors import AssistantError
-from ..deps import ApiError, AssistantDep, MetricsDep, ReadinessDep
-from ..models import Health, Ready, error_responses
+from ...security import ApiError
+from ..deps import AssistantDep, MetricsDep, ReadinessDep
+from ..models import Health, Ready
 
 router = APIRouter(tags=["health"])
 
