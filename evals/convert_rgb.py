@@ -19,21 +19,17 @@ Then, for each: ``ASSISTANT_DATA_DIR=/tmp/idx-rgb assistant ingest <out>/rgb/cor
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
+from converting import SHARED_DATA, fresh, write_jsonl
+from converting import main as command_line
 
-# ../shared beside the repository (where CI and the developers have it).
-DEFAULT_SOURCE = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "rgb" / "en_fact_dev.jsonl"
-)
-DEFAULT_OUT = Path(__file__).resolve().parent / "data"
+DEFAULT_SOURCE = SHARED_DATA / "rgb" / "en_fact_dev.jsonl"
 SOURCE_NAME = "RGB en_fact (Chen et al., 2023; CC BY-NC-SA 4.0)"
 _SPACE = re.compile(r"\s+")
 
@@ -92,21 +88,14 @@ class Corpus:
         (self.root / "corpus.yaml").write_text(header + body, encoding="utf-8")
 
 
-def _fresh(path: Path) -> Path:
-    if path.exists():
-        shutil.rmtree(path)
-    path.mkdir(parents=True)
-    return path
-
-
 def convert(source: Path, out: Path) -> dict[str, int]:
     """Write both suites and corpora under ``out``; returns counts for the summary line."""
     rows = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines()
             if line.strip()]
     counts: dict[str, int] = {}
     for name, counterfactual in (("rgb", False), ("rgb-counterfactual", True)):
-        base = _fresh(out / name)
-        corpus = Corpus(_fresh(base / "corpus"), name)
+        base = fresh(out / name)
+        corpus = Corpus(fresh(base / "corpus"), name)
         items = []
         for row in rows:
             # the passages RGB lists under the question are its documents (meta.doc_id), so
@@ -132,29 +121,22 @@ def convert(source: Path, out: Path) -> dict[str, int]:
                             "doc_id": sorted(set(docs))}
             items.append(item)
         corpus.finish()
-        with (base / "suite.jsonl").open("w", encoding="utf-8") as f:
-            for item in items:
-                f.write(json.dumps(item, ensure_ascii=False) + "\n")
+        write_jsonl(base / "suite.jsonl", items)
         counts[name] = len(items)
         counts[f"{name} passages"] = len(corpus.ids)
     return counts
 
 
+def _describe(out: Path, counts: dict[str, int]) -> str:
+    return "\n".join(
+        f"{out / name}: {counts[name]} questions, {counts[name + ' passages']} passages"
+        for name in ("rgb", "rgb-counterfactual")
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE,
-                        help=f"RGB en_fact JSONL (default {DEFAULT_SOURCE})")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help="output directory (default evals/data/)")
-    args = parser.parse_args(argv)
-    if not args.source.is_file():
-        print(f"error: {args.source}: no such file", file=sys.stderr)
-        return 2
-    counts = convert(args.source, args.out)
-    for name in ("rgb", "rgb-counterfactual"):
-        print(f"{args.out / name}: {counts[name]} questions, "
-              f"{counts[name + ' passages']} passages")
-    return 0
+    what = "RGB en_fact JSONL"
+    return command_line(argv, __doc__ or "", DEFAULT_SOURCE, what, convert, _describe)
 
 
 if __name__ == "__main__":

@@ -19,21 +19,17 @@ Then: ``ASSISTANT_DATA_DIR=/tmp/idx-tatqa assistant ingest <out>/tatqa/corpus`` 
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 import yaml
+from converting import SHARED_DATA, fresh, write_jsonl
+from converting import main as command_line
 
-# ../shared beside the repository (where CI and the developers have it).
-DEFAULT_SOURCE = (
-    Path(__file__).resolve().parents[2] / "shared" / "data" / "tatqa" / "tatqa_dataset_dev.json"
-)
-DEFAULT_OUT = Path(__file__).resolve().parent / "data"
+DEFAULT_SOURCE = SHARED_DATA / "tatqa" / "tatqa_dataset_dev.json"
 SOURCE_NAME = "TAT-QA dev (Zhu et al., 2021; CC BY 4.0)"
 _SPACE = re.compile(r"\s+")
 _DIGIT = re.compile(r"\d")
@@ -91,11 +87,8 @@ def is_training_span(question: dict[str, Any], text: str) -> bool:
 def convert(source: Path, out: Path) -> dict[str, int]:
     """Write the suite and corpus under ``out/tatqa``; returns counts."""
     contexts = json.loads(source.read_text(encoding="utf-8"))
-    base = out / "tatqa"
-    if base.exists():
-        shutil.rmtree(base)
-    corpus = base / "corpus"
-    corpus.mkdir(parents=True)
+    base = fresh(out / "tatqa")
+    corpus = fresh(base / "corpus")
     manifest: dict[str, dict[str, str]] = {}
     items: list[dict[str, Any]] = []
     training: list[dict[str, Any]] = []
@@ -122,29 +115,23 @@ def convert(source: Path, out: Path) -> dict[str, int]:
         header + yaml.safe_dump({"documents": manifest}, sort_keys=True, allow_unicode=True),
         encoding="utf-8",
     )
-    for name, rows in (("suite.jsonl", items), ("train.jsonl", training)):
-        with (base / name).open("w", encoding="utf-8") as f:
-            for item in rows:
-                f.write(json.dumps(item, ensure_ascii=False) + "\n")
+    write_jsonl(base / "suite.jsonl", items)
+    write_jsonl(base / "train.jsonl", training)
     return {"documents": len(manifest), "questions": len(items), "skipped": skipped,
             "training": len(training)}
 
 
+def _describe(out: Path, counts: dict[str, int]) -> str:
+    return (
+        f"{out / 'tatqa'}: {counts['questions']} questions over {counts['documents']} documents "
+        f"({counts['skipped']} without an answer skipped); {counts['training']} more for "
+        "training the selector (train.jsonl)"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE,
-                        help=f"TAT-QA dev JSON (default {DEFAULT_SOURCE})")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                        help="output directory (default evals/data/)")
-    args = parser.parse_args(argv)
-    if not args.source.is_file():
-        print(f"error: {args.source}: no such file", file=sys.stderr)
-        return 2
-    counts = convert(args.source, args.out)
-    print(f"{args.out / 'tatqa'}: {counts['questions']} questions over "
-          f"{counts['documents']} documents ({counts['skipped']} without an answer skipped); "
-          f"{counts['training']} more for training the selector (train.jsonl)")
-    return 0
+    what = "TAT-QA dev JSON"
+    return command_line(argv, __doc__ or "", DEFAULT_SOURCE, what, convert, _describe)
 
 
 if __name__ == "__main__":

@@ -100,10 +100,24 @@ def api_server(api_settings: Settings, embedder: Any) -> Iterator[LiveServer]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def server(api_server: LiveServer) -> LiveServer:
+    """The server ``http`` talks to; a module overrides it with a server of its own."""
+    return api_server
+
+
 @pytest.fixture()
-def http(api_server: LiveServer) -> Iterator[httpx.Client]:
-    with api_server.client() as client:
+def http(server: LiveServer) -> Iterator[httpx.Client]:
+    with server.client() as client:
         yield client
+
+
+def served(settings: Settings, embedder: Any) -> Iterator[LiveServer]:
+    """A module fixture's body (``yield from served(...)``): a live server for ``settings``,
+    stopped when the module is done."""
+    live = serve(settings, embedder)
+    yield live
+    live.stop()
 
 
 @pytest.fixture()

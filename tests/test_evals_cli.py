@@ -252,19 +252,18 @@ def test_failed_question_is_scored_not_fatal(api_server: Any, tmp_path: Path) ->
     assert result.summary.errors == 1
 
 
-def test_thresholds_file_validation(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("content", "message"), [
+    ("min_accuracy = 0.9\n", r"expected a \[thresholds\] table"),
+    ("[thresholds]\nmin_accuracy = 'high'\n", "must be a number"),
+    ("[thresholds\n", "not valid TOML"),
+    (None, "no such thresholds file"),
+])
+def test_thresholds_file_validation(tmp_path: Path, content: str | None, message: str) -> None:
     path = tmp_path / "t.toml"
-    path.write_text("min_accuracy = 0.9\n", encoding="utf-8")
-    with pytest.raises(ThresholdsError, match=r"expected a \[thresholds\] table"):
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    with pytest.raises(ThresholdsError, match=message):
         load_thresholds(path)
-    path.write_text("[thresholds]\nmin_accuracy = 'high'\n", encoding="utf-8")
-    with pytest.raises(ThresholdsError, match="must be a number"):
-        load_thresholds(path)
-    path.write_text("[thresholds\n", encoding="utf-8")
-    with pytest.raises(ThresholdsError, match="not valid TOML"):
-        load_thresholds(path)
-    with pytest.raises(ThresholdsError, match="no such thresholds file"):
-        load_thresholds(tmp_path / "none.toml")
 
 
 def test_shipped_thresholds_file_is_valid() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -14,6 +15,7 @@ from assistant.evals.suite import load_suite
 from assistant.ingest.loaders import load_file
 
 EVALS = Path(__file__).resolve().parent.parent / "evals"
+sys.path.insert(0, str(EVALS))  # the converters import their shared module, evals/converting.py
 
 
 def _module(name: str) -> ModuleType:

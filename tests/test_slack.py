@@ -24,11 +24,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from assistant.app import create_app
 from assistant.bots import mount_bots
 from assistant.bots.render import escape_mrkdwn
 from assistant.bots.slack import question_from_slack, thread_key
-from assistant.index.loaded import IndexHolder
 from assistant.service import Assistant
 from assistant.settings import Settings
 
@@ -155,18 +153,9 @@ def slack_settings(api_settings: Settings, fake_slack: FakeSlack,
 
 @pytest.fixture(scope="module")
 def server(slack_settings: Settings, embedder: Any) -> Iterator[Any]:
-    assistant = Assistant(slack_settings, IndexHolder(slack_settings, embedder))
-    app = create_app(slack_settings, assistant)
-    mount_bots(app, slack_settings, lambda: assistant)  # a no-op once create_app mounts them
-    live = _live_server(app).start()
-    yield live
-    live.stop()
+    from api_fixtures import served
 
-
-@pytest.fixture()
-def http(server: Any) -> Iterator[httpx.Client]:
-    with server.client() as client:
-        yield client
+    yield from served(slack_settings, embedder)
 
 
 def _unique(prefix: str) -> str:

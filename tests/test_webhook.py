@@ -17,11 +17,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from assistant.app import create_app
 from assistant.bots import mount_bots
 from assistant.bots.callbacks import CallbackPolicy
 from assistant.bots.webhook import deliver, signature_problem
-from assistant.index.loaded import IndexHolder
 from assistant.service import Assistant
 from assistant.settings import Settings
 
@@ -105,24 +103,13 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture(scope="module")
 def server(api_settings: Settings, embedder: Any,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from api_fixtures import copy_index
+    from api_fixtures import copy_index, served
 
     # Callbacks go to the loopback receivers only because the allow-list names 127.0.0.1.
     settings = copy_index(api_settings, tmp_path_factory.mktemp("hook") / "data",
                           hook_secret=SECRET, max_body_bytes=4096,
                           hook_callback_allow=["127.0.0.1/32"])
-    assistant = Assistant(settings, IndexHolder(settings, embedder))
-    app = create_app(settings, assistant)
-    mount_bots(app, settings, lambda: assistant)  # a no-op once create_app mounts them
-    live = _live_server(app).start()
-    yield live
-    live.stop()
-
-
-@pytest.fixture()
-def http(server: Any) -> Iterator[httpx.Client]:
-    with server.client() as client:
-        yield client
+    yield from served(settings, embedder)
 
 
 def post(http: httpx.Client, payload: dict[str, Any], **kwargs: Any) -> httpx.Response:

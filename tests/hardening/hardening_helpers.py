@@ -8,11 +8,13 @@ import hmac
 import json
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from assistant.errors import CallbackURLError
 
@@ -134,3 +136,15 @@ def offline_resolver(host: str, port: int) -> list[str]:
     except ValueError:
         raise CallbackURLError(f"callback_url host {host!r} does not resolve (the tests look "
                                "up no names)") from None
+
+
+def bots_server(api_settings: Any, embedder: Any, slack: Recorder,
+                tmp_path_factory: pytest.TempPathFactory, name: str,
+                **overrides: Any) -> Iterator[Any]:
+    """A live server over a copy of the session's index with both bots on (a module fixture's
+    body: ``yield from bots_server(...)``); stopped when the module is done."""
+    from api_fixtures import served
+
+    settings = bots_settings(api_settings, tmp_path_factory.mktemp(name) / "data", slack,
+                             **overrides)
+    yield from served(settings, embedder)

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hardening_helpers import Recorder, bots_settings, hook_headers, slack_event, slack_headers
+from hardening_helpers import Recorder, bots_server, hook_headers, slack_event, slack_headers
 
 pytest_plugins = ["api_fixtures"]
 pytestmark = pytest.mark.slow
@@ -19,22 +19,11 @@ CONFLICT = "What are the rare earth reserves of the Kuyrektykol deposit?"
 
 
 @pytest.fixture(scope="module")
-def slack() -> Iterator[Recorder]:
-    recorder = Recorder()
-    yield recorder
-    recorder.stop()
-
-
-@pytest.fixture(scope="module")
 def http(api_settings: Any, embedder: Any, slack: Recorder,
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    from api_fixtures import serve
-
-    server = serve(bots_settings(api_settings, tmp_path_factory.mktemp("render") / "data",
-                                 slack), embedder)
-    with server.client() as client:
-        yield client
-    server.stop()
+    for server in bots_server(api_settings, embedder, slack, tmp_path_factory, "render"):
+        with server.client() as client:
+            yield client
 
 
 def hook(http: httpx.Client, question: str) -> dict[str, Any]:

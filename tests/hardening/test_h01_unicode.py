@@ -14,7 +14,7 @@ import pytest
 from hardening_helpers import (
     QUESTION,
     Recorder,
-    bots_settings,
+    bots_server,
     hook_headers,
     slack_event,
     slack_headers,
@@ -29,27 +29,9 @@ LONE = '{"question": "why \\ud800 now?"}'  # JSON text: the escape, as a client 
 
 
 @pytest.fixture(scope="module")
-def slack() -> Iterator[Recorder]:
-    recorder = Recorder()
-    yield recorder
-    recorder.stop()
-
-
-@pytest.fixture(scope="module")
 def server(api_settings: Any, embedder: Any, slack: Recorder,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from api_fixtures import serve
-
-    live = serve(bots_settings(api_settings, tmp_path_factory.mktemp("h01") / "data", slack),
-                 embedder)
-    yield live
-    live.stop()
-
-
-@pytest.fixture()
-def http(server: Any) -> Iterator[httpx.Client]:
-    with server.client() as client:
-        yield client
+    yield from bots_server(api_settings, embedder, slack, tmp_path_factory, "h01")
 
 
 def post_json(http: httpx.Client, path: str, text: str) -> httpx.Response:

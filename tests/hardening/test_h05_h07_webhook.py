@@ -14,7 +14,7 @@ import pytest
 from hardening_helpers import (
     QUESTION,
     Recorder,
-    bots_settings,
+    bots_server,
     hook_headers,
     slack_event,
     slack_headers,
@@ -28,28 +28,10 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def slack() -> Iterator[Recorder]:
-    recorder = Recorder()
-    yield recorder
-    recorder.stop()
-
-
-@pytest.fixture(scope="module")
 def server(api_settings: Any, embedder: Any, slack: Recorder,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from api_fixtures import serve
-
-    settings = bots_settings(api_settings, tmp_path_factory.mktemp("h05") / "data", slack,
-                             hook_callback_allow=["127.0.0.1/32"])
-    live = serve(settings, embedder)
-    yield live
-    live.stop()
-
-
-@pytest.fixture()
-def http(server: Any) -> Iterator[httpx.Client]:
-    with server.client() as client:
-        yield client
+    yield from bots_server(api_settings, embedder, slack, tmp_path_factory, "h05",
+                           hook_callback_allow=["127.0.0.1/32"])
 
 
 def test_item5_a_replayed_webhook_request_is_answered_once(http: httpx.Client, server: Any,

@@ -14,7 +14,7 @@ import pytest
 from hardening_helpers import (
     QUESTION,
     Recorder,
-    bots_settings,
+    bots_server,
     hook_headers,
     slack_event,
     slack_headers,
@@ -31,28 +31,10 @@ def key(k: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def slack() -> Iterator[Recorder]:
-    recorder = Recorder()
-    yield recorder
-    recorder.stop()
-
-
-@pytest.fixture(scope="module")
 def server(api_settings: Any, embedder: Any, slack: Recorder,
            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from api_fixtures import serve
-
-    settings = bots_settings(api_settings, tmp_path_factory.mktemp("h14") / "data", slack,
-                             api_keys=[ALICE, BOB], admin_keys=[ADMIN], max_turns=3)
-    live = serve(settings, embedder)
-    yield live
-    live.stop()
-
-
-@pytest.fixture()
-def http(server: Any) -> Iterator[httpx.Client]:
-    with server.client() as client:
-        yield client
+    yield from bots_server(api_settings, embedder, slack, tmp_path_factory, "h14",
+                           api_keys=[ALICE, BOB], admin_keys=[ADMIN], max_turns=3)
 
 
 def ids(http: httpx.Client, k: str) -> set[str]:
