@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -31,6 +31,22 @@ class Settings(BaseSettings):
     chunk_max_tokens: int = Field(default=200, ge=32, le=256)
     chunk_overlap_sentences: int = Field(default=1, ge=0, le=5)
     embed_batch_size: int = Field(default=64, ge=1)
+    embed_backend: Literal["onnx", "torch"] = Field(
+        default="onnx", description="What runs the embedding model: ONNX Runtime or PyTorch."
+    )
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        default="auto", description="Where the embedding model runs; auto uses a GPU if present."
+    )
+    model_cache_dir: Path | None = Field(
+        default=None,
+        description="Where the ONNX export of the embedding model is kept; <data dir>/models "
+        "if unset. Share it between data dirs to export once.",
+    )
+
+    @property
+    def model_cache(self) -> Path:
+        """Where the exported embedding model lives."""
+        return self.model_cache_dir or self.data_dir / "models"
 
     # Answering
     selector_dir: Path | None = Field(

@@ -111,7 +111,7 @@ def bench_size(work: Path, chunks: int, queries: int, embedder: Embedder) -> Non
     else:
         samples = write_corpus(corpus, chunks)
     fake = RandomVectors()
-    fake._model = embedder._load()  # share the tokenizer; vectors stay random
+    fake._encoder = embedder._load()  # share the tokenizer; vectors stay random
     t0 = time.perf_counter()
     ingest([corpus], settings, embedder=fake)
     build = time.perf_counter() - t0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,10 @@ import pytest
 ENV_PREFIX = "ASSISTANT_"
 for _name in [n for n in os.environ if n.upper().startswith(ENV_PREFIX)]:
     del os.environ[_name]
+# All data dirs of the session, and the servers and CLIs it starts, share one ONNX export of
+# the embedding model (made once, on first use) instead of exporting per data dir.
+MODEL_CACHE = Path(tempfile.gettempdir()) / f"assistant-test-models-{os.getuid()}"
+os.environ["ASSISTANT_MODEL_CACHE_DIR"] = str(MODEL_CACHE)
 
 
 @pytest.fixture(autouse=True)
@@ -23,6 +28,7 @@ def _no_assistant_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
     for name in [n for n in os.environ if n.upper().startswith(ENV_PREFIX)]:
         monkeypatch.delenv(name)
+    monkeypatch.setenv("ASSISTANT_MODEL_CACHE_DIR", str(MODEL_CACHE))
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
@@ -44,7 +50,7 @@ def embedder():
     """The real packaged model, loaded once per test session."""
     from assistant.index.embeddings import Embedder
 
-    model = Embedder(batch_size=32)
+    model = Embedder(batch_size=32, export_dir=MODEL_CACHE)
     model.warm()
     return model
 

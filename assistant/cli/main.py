@@ -17,11 +17,15 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from ..errors import AssistantError, InputError, NotFoundError
 from ..settings import get_settings
@@ -46,6 +50,14 @@ def fail(exc: AssistantError) -> typer.Exit:
     if isinstance(exc, NotFoundError):
         return typer.Exit(EXIT_NOT_FOUND)
     return typer.Exit(EXIT_OTHER)
+
+
+class RateColumn(ProgressColumn):
+    """Items a second (texts embedded, files read), as the stage's bar fills."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.1f}/s" if speed else "", style="progress.data.speed")
 
 
 class RichReporter:
@@ -82,7 +94,9 @@ def ingest(
             TextColumn("{task.description:>10}"),
             BarColumn(),
             MofNCompleteColumn(),
+            RateColumn(),
             TimeElapsedColumn(),
+            TimeRemainingColumn(),
             console=err,
             transient=True,
         ) as progress:
@@ -101,7 +115,7 @@ def ingest(
             f"{len(report.added)} added, {len(report.replaced)} replaced, "
             f"{len(report.removed)} removed, {len(report.unchanged)} unchanged; "
             f"{report.documents} documents, {report.chunks} chunks, {report.facts} facts; "
-            f"{report.embedded} chunks embedded in {report.embed_seconds:.1f}s "
+            f"{report.embedded} texts (chunks, sentences) embedded in {report.embed_seconds:.1f}s "
             f"of {report.seconds:.1f}s."
         )
     if report.errors:

@@ -147,7 +147,7 @@ class IndexHolder:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
-        self.embedder = embedder or Embedder(settings.embed_batch_size)
+        self.embedder = embedder or Embedder.for_settings(settings)
         self._data = DataDir(settings.data_dir)
         self._lock = threading.Lock()
         self._index: Index | None = None

@@ -177,7 +177,7 @@ def ingest(
     """
     started = time.perf_counter()
     reporter = reporter or Silent()
-    embedder = embedder or Embedder(settings.embed_batch_size)
+    embedder = embedder or Embedder.for_settings(settings)
     data = DataDir(settings.data_dir)
     with data.lock():
         files, curated = discover([Path(p) for p in paths])
