@@ -122,6 +122,8 @@ def _part(lines: Sequence[_Line], body: float, sizes: Sequence[float]) -> Part:
     size = lines[0].size
     if body and size >= body * HEADING_RATIO and len(text) <= 200:
         return Heading(text, 1 + sum(1 for s in sizes if s > size))
+    if not size and len(lines) == 1 and len(text) <= 80 and not _SENTENCE_END.search(text):
+        return Heading(text, 1)  # OCR has no font sizes: a short line standing alone, unended
     if _BULLET.match(text):
         return ListItem(_BULLET_MARK.sub("", text))
     return Paragraph(text)

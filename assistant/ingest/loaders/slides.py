@@ -12,8 +12,13 @@ from ..structure import Heading, ListItem, Paragraph, Part, Table, render
 from .common import broken, good_title, require_text
 
 
+def _same(shape: Any, other: Any) -> bool:
+    """Whether two shape proxies are one shape (python-pptx makes a new proxy per access)."""
+    return other is not None and shape.shape_id == other.shape_id
+
+
 def _shape_parts(shape: Any, title_shape: Any) -> list[Part]:
-    if shape.has_text_frame and shape is not title_shape:
+    if shape.has_text_frame and not _same(shape, title_shape):
         parts: list[Part] = []
         for paragraph in shape.text_frame.paragraphs:
             text = "".join(run.text for run in paragraph.runs) or paragraph.text
