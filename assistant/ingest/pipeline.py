@@ -35,9 +35,10 @@ from .chunking import chunk_sentences
 from .facts import extract_facts, load_curated_facts
 from .loaders import load_file
 from .sentences import sentence_objects
+from .table_facts import table_facts, with_table_facts
 
 # Bump when cleaning, splitting, chunking or fact extraction changes, so documents re-ingest.
-PIPELINE_VERSION = "4"
+PIPELINE_VERSION = "5"
 MANIFEST = "corpus.yaml"
 CURATED = ("facts.yaml", "facts.yml", "facts.csv")
 # Starts and ends with a letter or digit: ``make_doc_id`` strips the others from the ends, so an
@@ -201,6 +202,8 @@ def _process(
         overlap=settings.chunk_overlap_sentences,
     )
     facts = extract_facts(doc.doc_id, doc.text, sentences)
+    tabled = table_facts(doc.doc_id, doc.text, page.cells, sentences)
+    facts = with_table_facts(facts, tabled, page.cells)
     return doc, sentences, chunks, facts, _sentence_entities(sentences)
 
 
