@@ -3,7 +3,8 @@ the csv module (one table).
 
 A sheet's first non-empty row holds the column headers; each later row is a table row whose
 first cell is its row header (``structure.render`` writes it as one quotable line). The title
-is the workbook's property unless junk, else the file name's words.
+is the workbook's property unless junk, else the file name's words; it is written as the first
+heading, because a table's rows never name the document they belong to and a question does.
 """
 
 from __future__ import annotations
@@ -58,9 +59,11 @@ def load_xlsx(path: Path, data: bytes) -> Page:
         if not _DEFAULT_SHEET.match(sheet.title.strip()):
             parts.append(Heading(sheet.title, 2))
         parts.append(table)
-    title = good_title(book.properties.title, file_title(path))
+    title = good_title(book.properties.title, file_title(path)) or path.stem
     book.close()
-    return require_text(path, render(parts, title), "in any sheet of the workbook")
+    if not parts:
+        return require_text(path, render(parts, title), "in any sheet of the workbook")
+    return render([Heading(title, 1), *parts], title)
 
 
 def load_csv(path: Path, data: bytes) -> Page:
@@ -74,5 +77,7 @@ def load_csv(path: Path, data: bytes) -> Page:
         rows = [tuple(row) for row in csv.reader(io.StringIO(text), dialect)]
     except csv.Error as exc:
         raise broken(path, "CSV", exc) from None
-    page = render([_table(rows)], file_title(path))
-    return require_text(path, page, "in the CSV")
+    table = _table(rows)
+    if not table.rows:
+        return require_text(path, render([table]), "in the CSV")
+    return render([Heading(file_title(path), 1), table], file_title(path))
