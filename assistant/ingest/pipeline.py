@@ -28,6 +28,7 @@ from ..index.embeddings import Embedder, EmbeddingCache, text_key
 from ..index.layout import DataDir
 from ..index.loaded import dense_store
 from ..settings import Settings
+from ..text.definitions import corpus_definitions
 from ..text.entities import Entity, find_entities_many
 from ..text.tokens import tokenize
 from ..types import Chunk, Document, Fact, Sentence
@@ -331,6 +332,7 @@ def ingest(
             for doc, sentences, chunks, facts, entities in processed:
                 catalog.add_document(doc, sentences, chunks, facts, entities)
             texts = catalog.document_texts()
+            catalog.set_meta("definitions", corpus_definitions(texts.values()))
             for cpath in curated_paths:
                 catalog.add_facts(load_curated_facts(cpath, texts))
             catalog.set_meta("curated_hash", curated_hash)
