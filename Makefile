@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test lint bench clean browser
+.PHONY: install run test lint bench clean browser ocr
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) ocr
 	$(BIN)/assistant ingest corpus/
 	$(BIN)/assistant serve --host $(HOST) --port $(PORT)
 
@@ -31,7 +31,14 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "error: /usr/bin/chromium is missing; run: sudo apt-get install chromium"; exit 1; fi; }
 
-test: $(STAMP) browser
+# Scanned PDF pages are read by Debian's tesseract-ocr (through pytesseract); install it when
+# missing, as for chromium.
+ocr:
+	@command -v tesseract >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr >/dev/null; \
+	  else echo "error: tesseract is missing; run: sudo apt-get install tesseract-ocr"; exit 1; fi; }
+
+test: $(STAMP) browser ocr
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -20,6 +20,37 @@ class Span:
 
 
 @dataclass(frozen=True)
+class Block:
+    """One line of a document's stored text and what it is: a heading, a paragraph, a list
+    item, or a table's header line or row (``table`` numbers the document's tables from 0)."""
+
+    kind: str  # heading | paragraph | list_item | table_header | table_row
+    start: int
+    end: int
+    level: int = 0  # a heading's level (1 = top), a list item's depth
+    table: int | None = None
+
+
+@dataclass(frozen=True)
+class TableCell:
+    """One value of a table row, with the headers that say what it is.
+
+    ``start``/``end`` are the value in the stored text; the row's line repeats the column
+    header just before it (``header_start``/``header_end``, when there is one).
+    """
+
+    table: int
+    row: int
+    column: int
+    start: int
+    end: int
+    row_header: str
+    column_header: str
+    header_start: int | None = None
+    header_end: int | None = None
+
+
+@dataclass(frozen=True)
 class Page:
     """What a loader produced from one file, before sentence splitting."""
 
@@ -28,6 +59,8 @@ class Page:
     published: str | None = None  # ISO 8601 date or date-time
     source: str | None = None  # publisher or originating organisation
     url: str | None = None
+    blocks: tuple[Block, ...] = ()  # the text's structure, one block per line, in order
+    cells: tuple[TableCell, ...] = ()  # every table value with its row and column headers
 
 
 @dataclass(frozen=True)

@@ -95,14 +95,19 @@ def test_bad_files_are_refused_and_the_rest_ingests(tmp_path, embedder) -> None:
     (corpus / "blob.txt").write_bytes(bytes(range(256)) * 4)
     (corpus / "latin1.txt").write_bytes("Caf\xe9 cr\xe8me costs 4 euros.".encode("latin-1"))
     (corpus / "sheet.xlsx").write_bytes(b"PK\x03\x04")
+    (corpus / "deck.key").write_bytes(b"PK\x03\x04")
     report = ingest([corpus], Settings(data_dir=tmp_path / "data"), embedder=embedder)
     reasons = {Path(e.path).name: e.message for e in report.errors}
-    assert set(reasons) == {"broken.pdf", "empty.txt", "blob.txt", "latin1.txt", "sheet.xlsx"}
+    assert set(reasons) == {
+        "broken.pdf", "empty.txt", "blob.txt", "latin1.txt", "sheet.xlsx", "deck.key"
+    }
     assert "not a readable PDF" in reasons["broken.pdf"]
     assert "empty" in reasons["empty.txt"]
     assert "binary" in reasons["blob.txt"]
     assert "UTF-8" in reasons["latin1.txt"] and "iconv" in reasons["latin1.txt"]
-    assert "unsupported file type '.xlsx'" in reasons["sheet.xlsx"]
+    assert "not a readable Excel (.xlsx) file" in reasons["sheet.xlsx"]
+    assert "unsupported file type '.key'" in reasons["deck.key"]
+    assert ".docx" in reasons["deck.key"]  # the message names the types that are supported
     assert report.added == ("kazakhstan-tungsten-2025-11-21",)
 
 

@@ -8,6 +8,7 @@ selector (``selector.py``), not written here.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -91,6 +92,26 @@ def _entities(text: str) -> tuple[Entity, ...]:
     return find_entities(text)
 
 
+def defined_forms(terms: Sequence[str], definitions: Mapping[str, Sequence[Sequence[str]]]
+                  ) -> dict[str, frozenset[str]]:
+    """Other spellings the corpus's own acronym definitions give the question's terms.
+
+    Asked by its long form ("somatic cell count"), each of its words also matches the short
+    form ("scc"), which a passage may use alone; asked by its short form, it also matches the
+    long form's words all present, counted as the long form's first word (so "cost" alone
+    never stands in for "levelised cost of energy")."""
+    asked = set(terms)
+    out: dict[str, set[str]] = {}
+    for short, longs in definitions.items():
+        for long in longs:
+            if long and set(long) <= asked and short not in asked:
+                for word in long:
+                    out.setdefault(word, set()).add(short)
+            if short in asked and long:
+                out.setdefault(short, set()).add(long[0])
+    return {term: frozenset(found) for term, found in out.items()}
+
+
 def analyse(text: str, index: Index, vector: np.ndarray) -> Question:
     """Analyse the standalone question ``text`` against ``index``.
 
@@ -102,9 +123,11 @@ def analyse(text: str, index: Index, vector: np.ndarray) -> Question:
     vocab, idf = index.bm25.vocab, index.bm25.idf
     top = float(idf.max()) if idf.size else 1.0
     terms = tuple(dict.fromkeys(tokenize(text)))
+    defined = defined_forms(terms, index.definitions)
     forms, weights, absent = [], [], []
     for term in terms:
-        spellings = frozenset({term} | {m for m, _ in index.fuzzy.similar(term)})
+        spellings = frozenset({term} | {m for m, _ in index.fuzzy.similar(term)}
+                              | defined.get(term, frozenset()))
         known = [float(idf[vocab[f]]) for f in spellings if f in vocab]
         forms.append(spellings)
         weights.append(max(known) if known else top)

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import IndexNotReadyError
 from ..settings import Settings
+from ..text.definitions import read_definitions
 from ..text.tokens import tokenize
 from ..types import Chunk, Document, Sentence
 from .bm25 import Bm25Index, FuzzyVocabulary, load_bm25
@@ -53,6 +54,8 @@ class Index:
     sentence_vectors: np.ndarray  # float16, one row per sentence (memory-mapped)
     sentence_base: dict[str, int]  # doc_id -> row of its sentence 0
 
+    # acronyms the corpus defines: short-form token -> each long form's tokens
+    definitions: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     token_cache: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
 
     def sentence_tokens(self, sentence: Sentence) -> frozenset[str]:
@@ -104,6 +107,7 @@ def load_index(settings: Settings) -> Index:
             documents={d.doc_id: d for d in catalog.documents()},
             sentence_vectors=np.load(path / "sentences.npy", mmap_mode="r"),
             sentence_base=catalog.sentence_bases(),
+            definitions=read_definitions(catalog.get_meta("definitions")),
         )
     except BaseException:
         if catalog is not None:

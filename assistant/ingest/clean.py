@@ -22,8 +22,11 @@ Everything here works on line *shapes*, never on one site's strings:
   else the longest title-like line in the header. The title is kept as the first paragraph;
   the dateline and page furniture above the title go.
 
-Kept lines are never edited (offsets point into this text): only trailing whitespace goes,
-whitespace-only lines (``\\u00a0``) count as blank, and blank-line runs become one blank line.
+Kept lines keep their characters: only trailing whitespace goes, whitespace-only lines
+(``\\u00a0``) count as blank, and blank-line runs become one blank line. The lines of one
+hard-wrapped paragraph are joined into one line with a space (a word hyphenated across the
+break is joined whole when the joined word is an English word), so a wrap never ends a
+sentence; a line starting with a bullet or a list number starts a new line.
 """
 
 from __future__ import annotations
@@ -108,6 +111,7 @@ _EDITOR_TAG = re.compile(r"\s*\((?P<tag>[^()\s]{1,12})\)\s*$")
 class _Line:
     text: str  # the line as kept: original characters, trailing whitespace removed
     block: int  # lines of one block were separated by single newlines
+    unit: int  # lines of one unit are one hard-wrapped paragraph
     weight: int  # these flags describe the line's unit: the line, or its wrapped paragraph
     prose: bool
     short: bool
@@ -155,12 +159,14 @@ def _continues(previous: str, following: str) -> bool:
     """Whether ``following`` is the next line of a hard-wrapped paragraph (PDF, plain text)."""
     if len(previous) < 35 or _find_date(following) is not None:
         return False  # menus are short lines; a title is not wrapped into its dateline
+    if _BULLET.match(following):
+        return False  # a list item starts its own line
     if following[:1].islower():
         return True
     return not (_SENTENCE_END.search(previous) or _LABEL_END.search(previous))
 
 
-def _classify(texts: list[str], block: int) -> list[_Line]:
+def _classify(texts: list[str], block: int, unit: int) -> list[_Line]:
     stripped = " ".join(text.strip() for text in texts)
     weight = _weight(stripped)
     ends = bool(_SENTENCE_END.search(stripped))
@@ -176,7 +182,10 @@ def _classify(texts: list[str], block: int) -> list[_Line]:
     )
     chrome = _is_chrome(stripped, weight)
     prose = (ends and weight >= 6) or weight >= 20
-    return [_Line(text, block, weight, prose, short, label, punctuation, chrome) for text in texts]
+    return [
+        _Line(text, block, unit, weight, prose, short, label, punctuation, chrome)
+        for text in texts
+    ]
 
 
 def _split_lines(raw: str) -> list[_Line]:
@@ -186,15 +195,15 @@ def _split_lines(raw: str) -> list[_Line]:
     for physical in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         text = physical.rstrip()
         if not text.strip():
-            lines.extend(_classify(unit, block) if unit else [])
+            lines.extend(_classify(unit, block, len(lines)) if unit else [])
             unit = []
             block += 1
         elif unit and not _continues(unit[-1].strip(), text.strip()):
-            lines.extend(_classify(unit, block))
+            lines.extend(_classify(unit, block, len(lines)))
             unit = [text]
         else:
             unit.append(text)
-    lines.extend(_classify(unit, block) if unit else [])
+    lines.extend(_classify(unit, block, len(lines)) if unit else [])
     return lines
 
 
@@ -305,16 +314,55 @@ def _title_like(line: _Line) -> bool:
     )
 
 
+_HYPHENATED = re.compile(r"([^\W\d_]+)-\Z")
+_WORD_START = re.compile(r"\A([^\W\d_]+)")
+
+
+def join_wrapped(previous: str, following: str) -> str:
+    """Two lines of one hard-wrapped paragraph as one, joined by a space. A line ending in a
+    hyphen after a word is a break inside a word: joined whole without the hyphen when that
+    makes an English word ("electri-" + "city"), else with it ("cutting-" + "edge")."""
+    head = _HYPHENATED.search(previous)
+    tail = _WORD_START.match(following)
+    if head and tail and tail.group(1).islower():
+        from wordfreq import zipf_frequency
+
+        word = head.group(1) + tail.group(1)
+        if zipf_frequency(word.lower(), "en") > 1.5:
+            return previous[:-1] + following
+        return previous + following
+    return previous + " " + following
+
+
+WRAP_WIDTH = 55  # a paragraph hard-wrapped narrower than this is a title block, not a wrap
+
+
+def _wrapped(previous: str, following: str, width: int) -> bool:
+    """Whether two lines of one unit are one sentence wrapped: the next line goes on in lower
+    case, or the first line reaches the unit's wrap width (a title over its subtitle does not:
+    its lines are short and the unit narrow)."""
+    if following[:1].islower():
+        return True
+    return width >= WRAP_WIDTH and len(previous) >= 0.6 * width
+
+
 def _normalise(lines: list[_Line], keep: list[int]) -> str:
     paragraphs: list[str] = []
-    block = None
+    block = unit = None
+    widths: dict[int, int] = {}
+    for line in lines:
+        widths[line.unit] = max(widths.get(line.unit, 0), len(line.text.strip()))
+    previous = ""
     for index in keep:
         line = lines[index]
-        if line.block == block and paragraphs:
+        joined = line.block == block and line.unit == unit and paragraphs
+        if joined and _wrapped(previous, line.text.strip(), widths[line.unit]):
+            paragraphs[-1] = join_wrapped(paragraphs[-1], line.text.strip())
+        elif line.block == block and paragraphs:
             paragraphs[-1] += "\n" + line.text
         else:
             paragraphs.append(line.text)
-        block = line.block
+        block, unit, previous = line.block, line.unit, line.text.strip()
     return "\n\n".join(paragraphs)
 
 

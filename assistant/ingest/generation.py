@@ -22,6 +22,7 @@ from ..index.catalog import Catalog
 from ..index.embeddings import DIMENSIONS, Embedder, EmbeddingCache, text_key
 from ..index.loaded import dense_store
 from ..settings import Settings
+from ..text.definitions import corpus_definitions
 from ..text.entities import Entity
 from ..text.tokens import tokenize
 from ..types import Chunk, Document, Fact, Sentence
@@ -82,6 +83,7 @@ def fill_catalog(
     for p in processed:
         catalog.add_document(p.document, p.sentences, p.chunks, p.facts, p.entities)
     texts = catalog.document_texts()
+    catalog.set_meta("definitions", corpus_definitions(texts.values()))
     for path in curated:
         catalog.add_facts(load_curated_facts(path, texts))
     catalog.set_meta("curated_hash", curated_hash)

@@ -30,6 +30,7 @@ from .generation import Processed, Reporter, Silent, Written, fill_catalog, writ
 from .loaders import load_file
 from .sentences import sentence_objects
 from .sources import FileError, Source, curated_hash, discover, read_sources
+from .table_facts import table_facts, with_table_facts
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +104,8 @@ def _process(source: Source, embedder: Embedder, settings: Settings) -> Processe
         overlap=settings.chunk_overlap_sentences,
     )
     facts = extract_facts(doc.doc_id, doc.text, sentences)
+    tabled = table_facts(doc.doc_id, doc.text, page.cells, sentences)
+    facts = with_table_facts(facts, tabled, page.cells)
     return Processed(doc, sentences, chunks, facts, _sentence_entities(sentences))
 
 

@@ -97,7 +97,8 @@ def get_document_text(doc_id: DocIdPath, assistant: AssistantDep) -> Response:
 )
 def upload_document(
     response: Response,
-    file: Annotated[UploadFile, File(description="One .txt, .md, .html or .pdf file.")],
+    file: Annotated[UploadFile, File(
+        description="One .txt, .md, .html, .pdf, .docx, .pptx, .xlsx or .csv file.")],
     library: LibraryDep,
     doc_id: Annotated[str | None, Form(description="Default: from the file name.",
                                        json_schema_extra={"pattern": DOC_ID_PATTERN})] = None,
