@@ -59,6 +59,12 @@ class CallbackURLError(InputError):
     code = "bad_callback_url"
 
 
+class FetchError(InputError):
+    """A document URL that was refused or could not be fetched."""
+
+    code = "fetch_failed"
+
+
 class TooLargeError(InputError):
     code = "payload_too_large"
 

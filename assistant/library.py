@@ -18,6 +18,7 @@ dir) in a staging directory: otherwise a one-file ingest would drop them from th
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import secrets
@@ -28,9 +29,11 @@ import unicodedata
 from pathlib import Path
 from typing import BinaryIO
 
+from .bots.callbacks import CallbackPolicy
 from .errors import AssistantError, ConflictError, InputError, NotFoundError, TooLargeError
 from .index.embeddings import Embedder
 from .index.loaded import IndexHolder
+from .ingest.fetch import fetch
 from .ingest.loaders import SUPPORTED, load_file, select_loader
 from .ingest.pipeline import IngestReport, ingest
 from .ingest.sources import CURATED, content_hash, is_doc_id, make_doc_id
@@ -116,6 +119,17 @@ class Library:
             finally:
                 staged.unlink(missing_ok=True)
         return doc_id, report
+
+    def add_url(self, url: str, doc_id: str | None = None,
+                policy: CallbackPolicy | None = None) -> tuple[str, IngestReport]:
+        """Fetch ``url`` (``ingest/fetch.py``: checked, pinned, size-limited) and add it as an
+        upload named from its path and content type.
+
+        Raises:
+            FetchError: refused or failed; and whatever ``add`` raises.
+        """
+        fetched = fetch(url, self.settings, policy)
+        return self.add(fetched.name, io.BytesIO(fetched.data), doc_id)
 
     def _stage(self, source: BinaryIO, doc_id: str, suffix: str) -> Path:
         """Copy the upload to a staging file, refusing it past ``max_upload_bytes``."""

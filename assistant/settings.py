@@ -96,9 +96,15 @@ class Settings(BaseSettings):
         "are loopback, private, link-local or reserved. Comma-separated or JSON list.",
     )
     hook_callback_timeout_s: float = Field(default=10.0, gt=0, le=120)
+    fetch_allow: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Networks (CIDR) or addresses a document URL may be fetched from although "
+        "they are loopback, private, link-local or reserved. Comma-separated or JSON list.",
+    )
+    fetch_timeout_s: float = Field(default=20.0, gt=0, le=300)
 
     @field_validator("api_keys", "admin_keys", "cors_origins", "hook_callback_allow",
-                     mode="before")
+                     "fetch_allow", mode="before")
     @classmethod
     def _split_list(cls, value: Any) -> Any:
         """Accept ``a,b`` as well as a JSON list ``["a", "b"]`` from the environment."""
@@ -111,7 +117,7 @@ class Settings(BaseSettings):
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
 
-    @field_validator("hook_callback_allow")
+    @field_validator("hook_callback_allow", "fetch_allow")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
         """Every entry must be an IP network or address, so a typo fails at start-up."""

@@ -33,7 +33,7 @@ from typing import Any
 
 import httpx
 
-from ..errors import CallbackURLError
+from ..errors import CallbackURLError, InputError
 from ..settings import Settings
 
 log = logging.getLogger("assistant.bots.callbacks")
@@ -58,13 +58,12 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 def system_resolver(host: str, port: int) -> list[str]:
-    """The addresses ``host`` resolves to (numeric hosts resolve to themselves, offline)."""
+    """The addresses ``host`` resolves to (numeric hosts resolve to themselves, offline); an
+    empty list when it does not resolve."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise CallbackURLError(
-            f"callback_url host {host!r} does not resolve ({exc}); give a reachable host"
-        ) from None
+    except (socket.gaierror, UnicodeError):
+        return []
     return [str(info[4][0]) for info in infos]
 
 
@@ -76,6 +75,9 @@ class CallbackPolicy:
     resolve: Resolver = system_resolver
     transport: httpx.BaseTransport | None = None  # None: a real connection
     timeout_s: float = 10.0
+    field: str = "callback_url"  # what the URL is called in error messages
+    setting: str = "ASSISTANT_HOOK_CALLBACK_ALLOW"  # the allow-list a refusal names
+    error: type[InputError] = CallbackURLError
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> CallbackPolicy:
@@ -92,20 +94,20 @@ class Target:
     address: str
 
 
-def check_url(value: str) -> httpx.URL:
-    """``value`` parsed as a callback URL; ValueError naming what is wrong with it."""
+def check_url(value: str, field: str = "callback_url") -> httpx.URL:
+    """``value`` parsed as an outbound URL; ValueError naming what is wrong with it."""
     bad = next((ch for ch in value if ch.isspace() or ord(ch) < 32 or ord(ch) == 127), None)
     if bad is not None:
-        raise ValueError(f"callback_url contains {bad!r} (white space or a control character); "
+        raise ValueError(f"{field} contains {bad!r} (white space or a control character); "
                          "percent-encode it")
     try:
         url = httpx.URL(value)
     except (httpx.InvalidURL, ValueError) as exc:
-        raise ValueError(f"callback_url is not a valid URL ({exc})") from None
+        raise ValueError(f"{field} is not a valid URL ({exc})") from None
     if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError("callback_url must be an http:// or https:// URL with a host")
+        raise ValueError(f"{field} must be an http:// or https:// URL with a host")
     if url.userinfo:
-        raise ValueError("callback_url must not carry a user name or password")
+        raise ValueError(f"{field} must not carry a user name or password")
     return url
 
 
@@ -133,8 +135,9 @@ def _kind(ip: Address) -> str | None:
     return None if ip.is_global else "not globally routable"
 
 
-def address_problem(address: str, allow: tuple[Network, ...] = ()) -> str | None:
-    """Why a callback must not go to ``address``, or None when it may."""
+def address_problem(address: str, allow: tuple[Network, ...] = (),
+                    setting: str = "ASSISTANT_HOOK_CALLBACK_ALLOW") -> str | None:
+    """Why an outbound request must not go to ``address``, or None when it may."""
     try:
         ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone
     except ValueError:
@@ -145,8 +148,8 @@ def address_problem(address: str, allow: tuple[Network, ...] = ()) -> str | None
     for form in forms:
         kind = _kind(form)
         if kind:
-            return (f"it resolves to {address}, a {kind} address; callbacks go only to public "
-                    "addresses unless ASSISTANT_HOOK_CALLBACK_ALLOW names it")
+            return (f"it resolves to {address}, a {kind} address; requests go only to public "
+                    f"addresses unless {setting} names it")
     return None
 
 
@@ -154,25 +157,26 @@ def resolve_target(value: str, policy: CallbackPolicy) -> Target:
     """Check ``value`` and resolve it to one permitted address.
 
     Raises:
-        CallbackURLError: a malformed URL, a host that does not resolve, or one that resolves
-            to any address a callback may not reach.
+        policy.error (CallbackURLError for callbacks): a malformed URL, a host that does not
+            resolve, or one that resolves to any address the policy may not reach.
     """
     try:
-        url = check_url(value)
+        url = check_url(value, policy.field)
     except ValueError as exc:
-        raise CallbackURLError(str(exc)) from None
+        raise policy.error(str(exc)) from None
     port = url.port or (443 if url.scheme == "https" else 80)
     addresses = policy.resolve(url.host, port)
     if not addresses:
-        raise CallbackURLError(f"callback_url host {url.host!r} resolves to no address")
+        raise policy.error(f"{policy.field} host {url.host!r} does not resolve to an address; "
+                           "give a reachable host")
     for address in addresses:  # all of them: a resolver may rotate through the answers
-        problem = address_problem(address, policy.allow)
+        problem = address_problem(address, policy.allow, policy.setting)
         if problem:
-            raise CallbackURLError(f"callback_url {url.host!r} is refused: {problem}")
+            raise policy.error(f"{policy.field} {url.host!r} is refused: {problem}")
     return Target(url, addresses[0])
 
 
-def _pinned(target: Target) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
+def pinned(target: Target) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
     """The URL with the checked address as host, and the Host header and SNI of the name."""
     url = target.url.copy_with(host=target.address)
     headers = {"Host": target.url.netloc.decode("ascii")}
@@ -182,7 +186,7 @@ def _pinned(target: Target) -> tuple[httpx.URL, dict[str, str], dict[str, Any]]:
 
 def _post(client: httpx.Client, target: Target, body: bytes,
           headers: dict[str, str]) -> int:
-    url, host, extensions = _pinned(target)
+    url, host, extensions = pinned(target)
     request = client.build_request("POST", url, content=body, headers={**headers, **host},
                                    extensions=extensions)
     response = client.send(request, stream=True)  # the body is never read, only the status

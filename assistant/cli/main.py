@@ -77,18 +77,48 @@ class RichReporter:
             self.progress.advance(self.task, n)
 
 
+def _ingest_urls(urls: list[str], others: list[str]) -> None:
+    """Fetch and add each URL as an upload (``Library.add_url``), then any paths given too."""
+    from ..index.loaded import IndexHolder
+    from ..library import Library
+
+    if others:
+        raise fail(InputError("give URLs or paths, not both, in one `assistant ingest`"))
+    settings = get_settings()
+    library = Library(settings, IndexHolder(settings))
+    for url in urls:
+        try:
+            doc_id, report = library.add_url(url)
+        except AssistantError as exc:
+            raise fail(exc) from None
+        state = "added" if doc_id in report.added else (
+            "replaced" if doc_id in report.replaced else "unchanged")
+        out.print(f"{escape(url)}: {state} as {doc_id} (generation {report.generation}).",
+                  highlight=False)
+
+
 @app.command()
 def ingest(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="Files or folders; default corpus/.")
+        list[str] | None,
+        typer.Argument(help="Files or folders (default corpus/), or http(s) URLs to fetch."),
     ] = None,
     prune: Annotated[bool, typer.Option(help="Remove indexed documents not in PATHS.")] = False,
 ) -> None:
-    """Index documents: clean, chunk, extract facts, embed; atomic and incremental."""
+    """Index documents: clean, chunk, extract facts, embed; atomic and incremental. A URL is
+    fetched (public addresses only, unless ASSISTANT_FETCH_ALLOW names one) and kept as an
+    upload."""
+    from ..ingest.fetch import is_url
     from ..ingest.pipeline import ingest as run_ingest
 
     settings = get_settings()
-    targets = paths or [settings.corpus_dir]
+    urls = [p for p in paths or [] if is_url(p)]
+    if urls:
+        if prune:
+            raise fail(InputError("--prune takes folders, not URLs"))
+        _ingest_urls(urls, [p for p in paths or [] if not is_url(p)])
+        return
+    targets = [Path(p) for p in paths] if paths else [settings.corpus_dir]
     try:
         with Progress(
             TextColumn("{task.description:>10}"),

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
 from fastapi.responses import PlainTextResponse
 
 from ...contract import error_responses
-from ...errors import NotFoundError
+from ...errors import InputError, NotFoundError
 from ...index.loaded import Index
 from ...ingest.pipeline import IngestReport
 from ...ingest.sources import DOC_ID_PATTERN
@@ -97,16 +97,26 @@ def get_document_text(doc_id: DocIdPath, assistant: AssistantDep) -> Response:
 )
 def upload_document(
     response: Response,
-    file: Annotated[UploadFile, File(
-        description="One .txt, .md, .html, .pdf, .docx, .pptx, .xlsx or .csv file.")],
     library: LibraryDep,
-    doc_id: Annotated[str | None, Form(description="Default: from the file name.",
+    file: Annotated[UploadFile | None, File(
+        description="One .txt, .md, .html, .pdf, .docx, .pptx, .xlsx or .csv file.")] = None,
+    url: Annotated[str | None, Form(
+        description="Instead of a file: an http(s) URL to fetch (public addresses only, unless "
+        "ASSISTANT_FETCH_ALLOW names one; at most max_upload_bytes).", max_length=2048)] = None,
+    doc_id: Annotated[str | None, Form(description="Default: from the file or URL name.",
                                        json_schema_extra={"pattern": DOC_ID_PATTERN})] = None,
 ) -> IngestResult:
-    """Upload one document and ingest it into a new index generation (atomic)."""
+    """Upload one document, or fetch one from ``url``, and ingest it into a new index
+    generation (atomic)."""
     if doc_id is not None:
         valid_doc_id(doc_id)
-    new_id, report = library.add(file.filename or "", file.file, doc_id)
+    if (file is None) == (url is None):
+        raise InputError("send either a file or a url form field, not both or neither")
+    if url is not None:
+        new_id, report = library.add_url(url, doc_id)
+    else:
+        assert file is not None
+        new_id, report = library.add(file.filename or "", file.file, doc_id)
     if not report.added:
         response.status_code = 200
     return _result(new_id, report)
