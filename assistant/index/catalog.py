@@ -14,7 +14,7 @@ from typing import Any
 
 from ..text.entities import Entity
 from ..text.tokens import fold
-from ..types import Chunk, Document, Fact, Sentence
+from ..types import Block, Chunk, Document, Fact, Sentence
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -45,6 +45,11 @@ CREATE TABLE IF NOT EXISTS entities (
     doc_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, label TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS entities_doc ON entities (doc_id, start);
+CREATE TABLE IF NOT EXISTS blocks (
+    doc_id TEXT NOT NULL, start INTEGER NOT NULL, "end" INTEGER NOT NULL, kind TEXT NOT NULL,
+    level INTEGER NOT NULL, tbl INTEGER
+);
+CREATE INDEX IF NOT EXISTS blocks_doc ON blocks (doc_id, start);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -84,6 +89,7 @@ class Catalog:
         chunks: Sequence[Chunk],
         facts: Sequence[Fact],
         entities: Sequence[Entity] = (),
+        blocks: Sequence[Block] = (),
     ) -> None:
         with self._lock, self._db:
             self._db.execute(
@@ -123,6 +129,10 @@ class Catalog:
             self._db.executemany(
                 "INSERT INTO entities VALUES (?, ?, ?, ?)",
                 [(doc.doc_id, e.start, e.end, e.label) for e in entities],
+            )
+            self._db.executemany(
+                "INSERT INTO blocks VALUES (?, ?, ?, ?, ?, ?)",
+                [(doc.doc_id, b.start, b.end, b.kind, b.level, b.table) for b in blocks],
             )
         self.add_facts(facts)
 
@@ -174,6 +184,7 @@ class Catalog:
                         ("documents", "*"),
                         ("sentences", "*"),
                         ("entities", "*"),
+                        ("blocks", "*"),
                     ):
                         self._db.execute(
                             f"INSERT INTO {table} SELECT {cols} FROM old.{table} "
@@ -286,6 +297,18 @@ class Catalog:
                 (doc_id, first, last),
             )
         ]
+
+    def blocks(self, doc_id: str) -> tuple[Block, ...]:
+        """A document's structure (headings, paragraphs, list items, table lines), in order;
+        none for a generation written before structure was stored."""
+        try:
+            rows = self._rows(
+                'SELECT start, "end", kind, level, tbl FROM blocks WHERE doc_id = ? '
+                "ORDER BY start", (doc_id,))
+        except sqlite3.OperationalError:  # an older generation: no blocks table
+            return ()
+        return tuple(Block(kind, start, end, level, table) for start, end, kind, level, table
+                     in rows)
 
     def facts_between(self, doc_id: str, start: int, end: int) -> list[Fact]:
         """Facts whose literal lies inside ``[start, end)`` of a document."""

@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import IndexNotReadyError
 from ..settings import Settings
 from ..text.definitions import read_definitions
+from ..text.outline import Outline, outline
 from ..text.tokens import tokenize
 from ..types import Chunk, Document, Sentence
 from .bm25 import Bm25Index, FuzzyVocabulary, load_bm25
@@ -57,6 +58,7 @@ class Index:
     # acronyms the corpus defines: short-form token -> each long form's tokens
     definitions: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     token_cache: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
+    outline_cache: dict[str, Outline] = field(default_factory=dict)
 
     def sentence_tokens(self, sentence: Sentence) -> frozenset[str]:
         """BM25 tokens of a sentence, memoised (the answer builder asks for them often)."""
@@ -71,6 +73,16 @@ class Index:
     def sentence_vector(self, doc_id: str, ordinal: int) -> np.ndarray:
         row: np.ndarray = self.sentence_vectors[self.sentence_base[doc_id] + ordinal]
         return row
+
+    def outline(self, doc_id: str) -> Outline:
+        """A document's lines and the headings above each, memoised."""
+        found = self.outline_cache.get(doc_id)
+        if found is None:
+            if len(self.outline_cache) > 10_000:
+                self.outline_cache.clear()
+            found = self.outline_cache[doc_id] = outline(
+                self.documents[doc_id].text, self.catalog.blocks(doc_id))
+        return found
 
     def text(self, doc_id: str) -> str:
         return self.documents[doc_id].text

@@ -25,7 +25,7 @@ from ..settings import Settings
 from ..text.definitions import corpus_definitions
 from ..text.entities import Entity
 from ..text.tokens import tokenize
-from ..types import Chunk, Document, Fact, Sentence
+from ..types import Block, Chunk, Document, Fact, Sentence
 
 
 class Reporter(Protocol):
@@ -55,6 +55,7 @@ class Processed:
     chunks: Sequence[Chunk]
     facts: Sequence[Fact]
     entities: Sequence[Entity]
+    blocks: Sequence[Block] = ()  # the loader's structure: headings, paragraphs, table lines
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def fill_catalog(
     if previous is not None:
         catalog.copy_documents_from(previous, sorted(kept))
     for p in processed:
-        catalog.add_document(p.document, p.sentences, p.chunks, p.facts, p.entities)
+        catalog.add_document(p.document, p.sentences, p.chunks, p.facts, p.entities, p.blocks)
     texts = catalog.document_texts()
     catalog.set_meta("definitions", corpus_definitions(texts.values()))
     for path in curated:

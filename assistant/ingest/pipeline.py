@@ -106,7 +106,7 @@ def _process(source: Source, embedder: Embedder, settings: Settings) -> Processe
     facts = extract_facts(doc.doc_id, doc.text, sentences)
     tabled = table_facts(doc.doc_id, doc.text, page.cells, sentences)
     facts = with_table_facts(facts, tabled, page.cells)
-    return Processed(doc, sentences, chunks, facts, _sentence_entities(sentences))
+    return Processed(doc, sentences, chunks, facts, _sentence_entities(sentences), page.blocks)
 
 
 def _process_all(

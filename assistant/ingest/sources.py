@@ -21,7 +21,7 @@ import yaml
 from ..errors import InputError
 
 # Bump when cleaning, splitting, chunking or fact extraction changes, so documents re-ingest.
-PIPELINE_VERSION = "5"
+PIPELINE_VERSION = "6"
 MANIFEST = "corpus.yaml"
 CURATED = ("facts.yaml", "facts.yml", "facts.csv")
 # Starts and ends with a letter or digit: ``make_doc_id`` strips the others from the ends, so an
