@@ -16,8 +16,6 @@ from assistant.errors import FetchError, TooLargeError, UnsupportedFileError
 from assistant.ingest.fetch import fetch, fetch_policy, file_name
 from assistant.settings import Settings
 
-pytest_plugins = ["api_fixtures"]
-
 PAGE = (b"<html><head><title>Quarry Notice</title></head><body><h1>Quarry Notice</h1>"
         b"<p>The Ashby quarry shipped 8,400 tonnes of gravel in 2025, its most since 2019.</p>"
         b"<p>Its operator, Marlow Aggregates, plans a second crusher.</p></body></html>")
@@ -124,25 +122,3 @@ def test_file_names_come_from_the_path_and_the_content_type() -> None:
     assert file_name(httpx.URL("https://a.example/"), "application/pdf") == "a.example.pdf"
     with pytest.raises(UnsupportedFileError):
         file_name(httpx.URL("https://a.example/x"), "")
-
-
-@pytest.mark.slow
-def test_post_documents_with_a_url(writable_settings: Any, start_server: Any,
-                                   origin: str) -> None:
-    settings = writable_settings.model_copy(update={"fetch_allow": ["127.0.0.1"]})
-    with start_server(settings).client() as http:
-        created = http.post("/v1/documents", data={"url": f"{origin}/notice.html"})
-        assert created.status_code == 201, created.text
-        assert created.json()["doc_id"] == "notice"
-        detail = http.get("/v1/documents/notice").json()
-        assert detail["title"] == "Quarry Notice"
-        answer = http.post("/v1/ask", json={
-            "question": "How much gravel did the Ashby quarry ship in 2025?"}).json()
-        assert not answer["refused"] and "8,400 tonnes" in answer["answer"], answer
-        refused = http.post("/v1/documents", data={"url": f"{origin}/to-metadata"})
-        assert refused.status_code == 400 and refused.json()["error"]["code"] == "fetch_failed"
-        both = http.post("/v1/documents", data={"url": f"{origin}/notice.html"},
-                         files={"file": ("a.txt", b"text", "text/plain")})
-        assert both.status_code == 400
-        neither = http.post("/v1/documents", data={"doc_id": "x"})
-        assert neither.status_code == 400
