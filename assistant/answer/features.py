@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from ..index.loaded import Index
-from ..text.tokens import tokenize
+from ..text.tokens import cached_tokens
 from .candidates import Candidate
 from .question import QUESTION_WORDS, Question, numerals
 
@@ -69,7 +69,7 @@ def _novel_entities(candidate: Candidate, asked: frozenset[str]) -> list[Novel]:
     """The candidate's entities that the question does not already name."""
     found = []
     for entity in candidate.entities:
-        words = tokenize(candidate.entity_text(entity))
+        words = cached_tokens(candidate.entity_text(entity))
         if not words or set(words) <= asked:
             continue
         found.append((entity.label, " ".join(words)))
@@ -91,7 +91,7 @@ def _row(
     index: Index, question: Question, candidate: Candidate, asked: frozenset[str]
 ) -> dict[str, float]:
     tokens = _tokens(index, candidate)
-    context_tokens: frozenset[str] = frozenset(tokenize(candidate.doc.title))
+    context_tokens: frozenset[str] = frozenset(cached_tokens(candidate.doc.title))
     for sentence in candidate.context:
         context_tokens |= index.sentence_tokens(sentence)
     previous = index.sentence_tokens(candidate.context[-1]) if candidate.context else frozenset()
