@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -35,6 +36,10 @@ def serve(
         if settings.allow_anonymous_writes:
             message = "No API keys set and ASSISTANT_ALLOW_ANONYMOUS_WRITES: anyone can write"
         err.print(message + ".", style="yellow", highlight=False, soft_wrap=True)
+    if workers > 1:  # /metrics must be the sum over the workers, not whichever answered
+        from ..api.metrics import share_across_workers
+
+        share_across_workers(settings.data_dir / "metrics" / f"serve-{os.getpid()}")
     # An import string and factory=True, so each worker process builds its own app.
     uvicorn.run("assistant.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level="info")
