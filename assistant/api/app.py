@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -39,7 +40,7 @@ from ..service import Assistant
 from ..settings import Settings
 from .deps import Readiness, scrub_paths
 from .metrics import Metrics, MetricsMiddleware
-from .routes import ask, chat, conversations, documents, facts, health
+from .routes import ask, chat, conversations, documents, facts, health, models
 from .routes.chat import ChatSessions
 
 log = logging.getLogger("assistant.api")
@@ -213,9 +214,10 @@ def build_api(settings: Settings, assistant: Assistant) -> FastAPI:
     app.state.metrics = Metrics()
     app.state.library = Library(settings, assistant.holder)
     app.state.chat_sessions = ChatSessions()
+    app.state.started = time.time()
 
     app.include_router(health.router)
-    for module in (ask, chat, conversations, documents, facts):
+    for module in (ask, chat, models, conversations, documents, facts):
         app.include_router(module.router, dependencies=[Depends(require_reader)])
     app.include_router(documents.write_router)  # its own check: require_writer
     return app

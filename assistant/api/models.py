@@ -268,6 +268,31 @@ class ChatRequest(BaseModel):
         default=None, description="Extension: continue this conversation (yours) instead of "
         "starting one.", json_schema_extra=CONVERSATION_ID_SCHEMA,
     )
+    sources_footer: StrictBool | None = Field(
+        default=None, description="Extension: end the content with a Sources footer (each "
+        "citation's title and quote) for chat UIs that show only the content. Default: "
+        "ASSISTANT_CHAT_SOURCES_FOOTER (true).",
+    )
+
+
+class ModelCard(BaseModel):
+    """One model in OpenAI's shape."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"id": "assistant", "object": "model", "created": 1763712000, "owned_by": "assistant"}
+    ]})
+    id: str = Field(description="What to pass as `model` (ASSISTANT_CHAT_MODEL).")
+    object: Literal["model"] = "model"
+    created: int = Field(description="Unix time the server started.")
+    owned_by: str = "assistant"
+
+
+class ModelList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"object": "list", "data": [
+        {"id": "assistant", "object": "model", "created": 1763712000, "owned_by": "assistant"}
+    ]}]})
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
 
 
 class ChatResponseMessage(BaseModel):
@@ -291,13 +316,15 @@ class ChatUsage(BaseModel):
 
 class ChatCompletion(BaseModel):
     """A chat.completion; ``citations``, ``numbers``, ``refused`` and ``conversation_id`` are
-    extensions (the [n] markers stay in the content)."""
+    extensions (the [n] markers stay in the content, followed by a Sources footer unless it is
+    turned off)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "id": "chatcmpl-3b1f0c2d9e8a7f6b", "object": "chat.completion", "created": 1763712000,
         "model": "assistant",
         "choices": [{"index": 0, "finish_reason": "stop", "message": {
-            "role": "assistant", "content": _ANSWER["answer"]}}],
+            "role": "assistant", "content": _ANSWER["answer"] + "\n\nSources:\n- [1] "
+            + _CITATION["title"] + ": \u201c" + _CITATION["quote"] + "\u201d"}}],
         "usage": {"prompt_tokens": 9, "completion_tokens": 10, "total_tokens": 19},
         "citations": [_CITATION], "numbers": [_NUMBER], "refused": False,
         "conversation_id": "c_9f2a61b0c4d7e813",
@@ -311,7 +338,9 @@ class ChatCompletion(BaseModel):
     citations: list[Citation]
     numbers: list[Number]
     refused: bool
-    conversation_id: str
+    conversation_id: str | None = Field(
+        description="The conversation the answer was stored in; null for a request about the "
+        "chat itself (a title, tags, follow-ups), which is answered but not stored.")
 
 
 # -- OpenAPI links: how one response's ids feed the next requests (clients, stateful fuzzers) --
