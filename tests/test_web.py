@@ -323,3 +323,35 @@ def test_stream_failure_falls_back_and_copy(server: LiveServer, browser: Any) ->
         assert "81,000 tons [1]" in copied and "In 2024, the global tungsten output" in copied
     finally:
         context.close()
+
+
+def test_api_docs_render_with_no_network(server: LiveServer, browser: Any) -> None:
+    """/docs (Swagger UI) and /redoc come from the server's own assets: with every request to
+    another origin refused, both still render every route."""
+    context = browser.new_context()
+    elsewhere: list[str] = []
+
+    def only_loopback(route: Any) -> None:
+        if route.request.url.startswith(server.url):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_loopback)
+    try:
+        pg = context.new_page()
+        pg.set_default_timeout(60_000)
+        pg.goto(server.url + "/docs")
+        pg.locator(".swagger-ui .opblock-summary-path[data-path='/v1/chat/completions']").wait_for()
+        with server.client() as http:
+            spec = http.get("/openapi.json").json()
+        operations = sum(len(item) for item in spec["paths"].values())
+        assert pg.locator(".swagger-ui .opblock").count() == operations
+        shot(pg, "docs-offline", full_page=False)
+        pg.goto(server.url + "/redoc")
+        pg.get_by_text("/v1/models/{model_id}").first.wait_for(state="attached")
+        shot(pg, "redoc-offline", full_page=False)
+    finally:
+        context.close()
+    assert elsewhere == [], f"the docs asked another origin: {elsewhere}"
