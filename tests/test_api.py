@@ -41,7 +41,7 @@ def ask(http: httpx.Client, question: str, conversation_id: str | None = None) -
 
 
 def check_contract(http: httpx.Client, obj: dict) -> None:
-    """CONTRACT.md §1's guarantees, checked against the server's own document texts."""
+    """docs/contract.md §1's guarantees, checked against the server's own document texts."""
     for key in ("conversation_id", "answer", "refused", "citations", "numbers",
                 "standalone_question"):
         assert key in obj

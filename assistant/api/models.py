@@ -1,4 +1,4 @@
-"""HTTP bodies: the wire contract (shared CONTRACT.md), kept apart from the domain types.
+"""HTTP bodies: the wire contract (docs/contract.md), kept apart from the domain types.
 
 Routes map domain values (``Answer``, ``Document``, ``Fact``…) into these models, so internals can
 move while the JSON stays still. Every model carries an example for the OpenAPI page at /docs.
