@@ -38,9 +38,11 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
-EXIT_INPUT = 2
-EXIT_NOT_FOUND = 3
-EXIT_OTHER = 1
+# Exit codes, one meaning each (README "Exit codes"): scripts branch on them.
+EXIT_OTHER = 1  # any other failure: no index yet, an upstream error, a conflict
+EXIT_INPUT = 2  # bad input: a question, a file, an option or an ASSISTANT_* setting
+EXIT_NOT_FOUND = 3  # no such document or conversation
+EXIT_PORT_BUSY = 4  # serve: the port is taken by another process
 
 
 def fail(exc: AssistantError) -> typer.Exit:
