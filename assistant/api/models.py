@@ -70,6 +70,12 @@ class ConversationList(BaseModel):
     conversations: list[ConversationSummary]
 
 
+class ConversationRename(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"title": "Copper output"}]})
+    title: Text = Field(min_length=1, max_length=120, json_schema_extra={"pattern": "\\S"},
+                        description="The new title, 1-120 characters; white space is collapsed.")
+
+
 class TurnOut(BaseModel):
     n: int = Field(description="1 for the first turn.")
     question: str = Field(description="As asked.")
@@ -114,13 +120,33 @@ class DocumentSummary(BaseModel):
     chars: int = Field(description="Length of the cleaned text in code points.")
 
 
+class DocumentListItem(DocumentSummary):
+    model_config = ConfigDict(json_schema_extra={"examples": [{**_DOC, "chunks": 21}]})
+    chunks: int = Field(description="Passages the document was cut into for retrieval.")
+
+
 class DocumentList(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"generation": "g20251121T085757-a1b2c3", "count": 1, "documents": [_DOC]}
+        {"generation": "g20251121T085757-a1b2c3", "count": 1,
+         "documents": [{**_DOC, "chunks": 21}]}
     ]})
     generation: str = Field(description="The index generation that was read.")
     count: int
-    documents: list[DocumentSummary]
+    documents: list[DocumentListItem]
+
+
+class SuggestionOut(BaseModel):
+    question: str
+    doc_id: str = Field(description="The document the question was drawn from.")
+    title: str
+
+
+class SuggestionList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"suggestions": [
+        {"question": "What do the sources say about copper production?",
+         "doc_id": "example-mining-report-2024", "title": "Example Mining Annual Report 2024"}
+    ]}]})
+    suggestions: list[SuggestionOut]
 
 
 class DocumentDetail(DocumentSummary):
