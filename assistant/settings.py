@@ -93,6 +93,15 @@ class Settings(BaseSettings):
         description="Earlier user messages of a chat request used as context (newest kept).",
     )
 
+    # The CLI as a client
+    url: str | None = Field(
+        default=None, pattern=r"^https?://",
+        description="A running server `assistant ask` and `search` use instead of loading the "
+        "model (ASSISTANT_URL); unset: the server on 127.0.0.1:8000 if it serves this data "
+        "dir's index, else in process.",
+    )
+    api_key: str | None = Field(default=None, description="The key the CLI sends to that server.")
+
     # Slack and webhooks
     slack_signing_secret: str | None = None
     slack_bot_token: str | None = None

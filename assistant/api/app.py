@@ -41,7 +41,7 @@ from ..service import Assistant
 from ..settings import Settings
 from .deps import Readiness, scrub_paths
 from .metrics import Metrics, MetricsMiddleware
-from .routes import ask, chat, conversations, documents, facts, health, models
+from .routes import ask, chat, conversations, documents, facts, health, models, search
 from .routes.chat import ChatSessions
 
 log = logging.getLogger("assistant.api")
@@ -219,7 +219,7 @@ def build_api(settings: Settings, assistant: Assistant) -> FastAPI:
     app.state.started = time.time()
 
     app.include_router(health.router)
-    for module in (ask, chat, models, conversations, documents, facts):
+    for module in (ask, search, chat, models, conversations, documents, facts):
         app.include_router(module.router, dependencies=[Depends(require_reader)])
     app.include_router(documents.write_router)  # its own check: require_writer
     return app

@@ -219,6 +219,37 @@ class FactList(BaseModel):
     facts: list[FactOut]
 
 
+# -- search -----------------------------------------------------------------------------
+
+
+class SearchHit(BaseModel):
+    chunk_id: str
+    doc_id: str
+    start: int
+    end: int
+    rrf: float = Field(description="The fused (reciprocal rank) score.")
+    dense_rank: int | None = None
+    dense_score: float | None = None
+    bm25_rank: int | None = None
+    bm25_score: float | None = None
+    text: str
+
+
+class SearchResult(BaseModel):
+    """What retrieval found for a query, each ranking's rank and score kept (for debugging)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "searched": "copper output 2023", "timings_ms": {"dense": 7.1, "bm25": 1.2},
+        "hits": [{"chunk_id": "example-mining-report-2024#3", "doc_id":
+                  "example-mining-report-2024", "start": 9800, "end": 10900, "rrf": 0.0325,
+                  "dense_rank": 1, "dense_score": 0.71, "bm25_rank": 2, "bm25_score": 11.4,
+                  "text": "In 2023, the Example mine produced about 12,500 tons of copper."}],
+    }]})
+    searched: str = Field(description="The query as searched (misspellings corrected).")
+    hits: list[SearchHit]
+    timings_ms: dict[str, float]
+
+
 # -- health -----------------------------------------------------------------------------
 
 
