@@ -106,8 +106,10 @@ def test_document_upload_ask_cite_open_delete(server: LiveServer, page: Any,
     shot(page, "document-cited", full_page=False)
 
     page.locator("#document-list li[data-doc='orchard-survey-notes'] .doc-open").click()
+    # Function forms: an expression string would be eval'd on each poll, which the page's CSP
+    # forbids.
     page.wait_for_function(
-        "document.getElementById('source-text').textContent.includes('14 pickers')")
+        "() => document.getElementById('source-text').textContent.includes('14 pickers')")
     assert page.locator("#source-text mark").count() == 0
     assert (page.locator("#source-text").text_content() or "").startswith("Orchard Survey")
     shot(page, "document-open", full_page=False)
@@ -157,7 +159,7 @@ def test_conversation_search_rename_export_delete(server: LiveServer, page: Any)
     page.fill("#conversation-search", "")
 
     page.click(f"#conversation-list button[data-id='{first}']")
-    page.wait_for_function(f"window.assistantUI.state.conversationId === '{first}'")
+    page.wait_for_function("id => window.assistantUI.state.conversationId === id", arg=first)
     page.click("#rename-conversation")
     page.fill("#rename-input", "Output figures")
     shot(page, "conversation-rename", full_page=False)

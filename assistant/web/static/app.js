@@ -726,9 +726,9 @@
       bar.hidden = true;
       if (xhr.status >= 200 && xhr.status < 300) {
         const result = JSON.parse(xhr.responseText);
+        await refreshDocuments();
         uploadStatus(result.changed ? "Added " + file.name + " as “" + result.doc_id + "”."
                                     : file.name + " was already indexed, unchanged.");
-        await refreshDocuments();
         showSuggestions();
         return;
       }
@@ -776,8 +776,8 @@
       else uploadStatus("");
       return;
     }
-    uploadStatus("Deleted “" + d.title + "”.");
     await refreshDocuments();
+    uploadStatus("Deleted “" + d.title + "”.");  // once the list no longer shows it
     showSuggestions();
   }
 
