@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 from typing import Annotated
 
 import typer
 
-from .main import EXIT_INPUT, app, err, out
+from .main import EXIT_INPUT, EXIT_PORT_BUSY, app, err, out
+
+
+def port_taken(host: str, port: int) -> bool:
+    """Whether another process listens on ``host:port``: binding it fails with EADDRINUSE.
+
+    Checked before uvicorn starts, whose own failure is a generic exit 1 after start-up logs.
+    """
+    if port == 0:
+        return False
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
 
 
 @app.command()
@@ -26,6 +45,10 @@ def serve(
     except ValueError as exc:  # pydantic's ValidationError / SettingsError: a bad ASSISTANT_*
         err.print(f"[bold red]error:[/] invalid settings: {exc}", highlight=False)
         raise typer.Exit(EXIT_INPUT) from None
+    if port_taken(host, port):
+        err.print(f"[bold red]error:[/] port {port} on {host} is already in use; stop the other "
+                  f"server or pick another port (--port, or make run PORT=…)", highlight=False)
+        raise typer.Exit(EXIT_PORT_BUSY)
     shown = "localhost" if host in ("0.0.0.0", "::") else host
     out.print(f"Serving http://{shown}:{port}  (API docs: http://{shown}:{port}/docs; "
               f"data dir {settings.data_dir}; {workers} worker(s))", highlight=False,
