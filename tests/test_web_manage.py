@@ -58,12 +58,27 @@ def new_page(browser: Any, size: dict[str, Any], **extra: Any) -> Any:  # noqa: 
     return pg
 
 
-@pytest.fixture()
-def page(browser: Any) -> Iterator[Any]:  # noqa: F811
-    pg = new_page(browser, DESKTOP)
+@pytest.fixture(params=[DESKTOP, PHONE], ids=["desktop", "phone"])
+def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:  # noqa: F811
+    """A fresh page at desktop and at phone size: every flow must work on both."""
+    pg = new_page(browser, request.param)
     yield pg
     pg.context.close()
     assert not pg.errors, pg.errors
+
+
+def show_panel(pg: Any, panel: str) -> None:
+    """Open the sidebar panel ``panel`` (a <details>): phones start with both closed."""
+    if not pg.evaluate("id => document.getElementById(id).open", panel):
+        pg.click(f"#{panel} > summary")
+    pg.wait_for_function("id => document.getElementById(id).open", arg=panel)
+
+
+def close_source(pg: Any) -> None:
+    """Close the source pane where it covers the page (a phone), so the sidebar is reachable."""
+    close = pg.locator("#source-close")
+    if close.is_visible() and pg.viewport_size["width"] <= 900:
+        close.click()
 
 
 def documents_listed(pg: Any) -> list[str]:
@@ -83,6 +98,7 @@ def confirm(pg: Any, name: str) -> None:
 def test_document_upload_ask_cite_open_delete(server: LiveServer, page: Any,
                                               tmp_path: Path) -> None:
     page.goto(server.url + "/")
+    show_panel(page, "documents")
     page.locator("#document-list li").first.wait_for()
     before = documents_listed(page)
     meta = page.locator("#document-list .doc-meta").first.inner_text()
@@ -105,6 +121,8 @@ def test_document_upload_ask_cite_open_delete(server: LiveServer, page: Any,
     assert page.locator("#source-title").inner_text().strip() == "Orchard Survey Notes 2031"
     shot(page, "document-cited", full_page=False)
 
+    close_source(page)
+    show_panel(page, "documents")
     page.locator("#document-list li[data-doc='orchard-survey-notes'] .doc-open").click()
     # Function forms: an expression string would be eval'd on each poll, which the page's CSP
     # forbids.
@@ -114,6 +132,8 @@ def test_document_upload_ask_cite_open_delete(server: LiveServer, page: Any,
     assert (page.locator("#source-text").text_content() or "").startswith("Orchard Survey")
     shot(page, "document-open", full_page=False)
 
+    close_source(page)
+    show_panel(page, "documents")
     page.locator("#document-list li[data-doc='orchard-survey-notes'] .doc-delete").click()
     confirm(page, "document-delete-confirm")
     page.locator("#upload-status", has_text="Deleted").wait_for()
@@ -124,6 +144,7 @@ def test_document_upload_ask_cite_open_delete(server: LiveServer, page: Any,
 
 def test_dropped_file_the_server_refuses_is_explained(server: LiveServer, page: Any) -> None:
     page.goto(server.url + "/")
+    show_panel(page, "documents")
     page.locator("#document-list li").first.wait_for()
     page.evaluate("""() => {
         const data = new DataTransfer();
@@ -151,6 +172,7 @@ def test_conversation_search_rename_export_delete(server: LiveServer, page: Any)
     page.click("#new-conversation")
     ask(page, "Who is bidding for the mine projects?")
     second = page.evaluate("window.assistantUI.state.conversationId")
+    show_panel(page, "history")
     page.locator(f"#conversation-list button[data-id='{second}']").wait_for()
 
     page.fill("#conversation-search", "global tungsten output")
@@ -164,6 +186,7 @@ def test_conversation_search_rename_export_delete(server: LiveServer, page: Any)
     page.fill("#rename-input", "Output figures")
     shot(page, "conversation-rename", full_page=False)
     page.press("#rename-input", "Enter")
+    show_panel(page, "history")  # a phone folds the list away once a conversation is picked
     page.locator(f"#conversation-list button[data-id='{first}']",
                  has_text="Output figures").wait_for()
     assert page.locator("#conversation-title").inner_text() == "Output figures"
