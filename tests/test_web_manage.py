@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from test_web import ask, browser, shot, web_server  # noqa: F401 - browser is a fixture
+from test_web import ask, browser, web_server  # noqa: F401 - browser is a fixture
+from test_web import shot as shot_as
 
 from assistant.settings import Settings
 
@@ -65,6 +66,12 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:  # noqa
     yield pg
     pg.context.close()
     assert not pg.errors, pg.errors
+
+
+def shot(pg: Any, name: str, full_page: bool = True) -> None:
+    """A screenshot under test-artifacts/, named for the viewport too (phone-*, desktop-*)."""
+    size = "phone" if pg.viewport_size["width"] <= 900 else "desktop"
+    shot_as(pg, f"{size}-{name}", full_page=full_page)
 
 
 def show_panel(pg: Any, panel: str) -> None:
