@@ -14,9 +14,12 @@ $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	# CPU torch first, pinned: a plain `torch` would pull a multi-GB CUDA build.
-	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# CPU torch first, pinned: a plain `torch` would pull a multi-GB CUDA build. pip's own
+	# progress is shown (no --quiet): the two steps take minutes on a fresh machine.
+	@echo "==> 1/2 CPU torch 2.13.0"
+	$(BIN)/python -m pip install --progress-bar on torch==2.13.0
+	@echo "==> 2/2 the project and its dev tools"
+	$(BIN)/python -m pip install --progress-bar on -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -1,4 +1,4 @@
-"""The answer on the wire (CONTRACT.md §1) and the error body: one shape for every face.
+"""The answer on the wire (docs/contract.md §1) and the error body: one shape for every face.
 
 The HTTP API, the CLI's ``ask --json``, the Slack and webhook bots and the evaluators' suites
 all send or read these models; ``AskResponse.from_answer`` maps the domain's typed ``Answer``
@@ -131,7 +131,7 @@ class Number(BaseModel):
 
 
 class AskResponse(BaseModel):
-    """CONTRACT.md §1: the answer, its citations and its checked numbers."""
+    """docs/contract.md §1: the answer, its citations and its checked numbers."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [_ANSWER]})
     conversation_id: str

@@ -7,7 +7,7 @@ AssistantError
 │   ├── QuestionError           an empty, oversized or malformed question
 │   ├── CallbackURLError        a webhook callback_url the server will not call
 │   ├── TooLargeError           an upload over the size limit (413)
-│   ├── SuiteError              an evaluation suite that breaks CONTRACT.md §2
+│   ├── SuiteError              an evaluation suite that breaks docs/contract.md §2
 │   ├── ThresholdsError         an evaluation thresholds file or option that cannot be used
 │   ├── CrossFitError           a cross-fit directory that cannot serve a suite
 │   └── TrainingConfigError     a selector training file that cannot be used
@@ -98,7 +98,7 @@ class UpstreamError(AssistantError):
 
 
 class SuiteError(InputError):
-    """An evaluation suite that cannot be read or does not follow CONTRACT.md §2."""
+    """An evaluation suite that cannot be read or does not follow docs/contract.md §2."""
 
 
 class ThresholdsError(InputError):
@@ -139,5 +139,5 @@ def http_status(exc: AssistantError) -> int:
 
 
 def error_body(code: str, message: str) -> dict[str, Any]:
-    """The body of every HTTP error (CONTRACT.md): ``{"error": {"code", "message"}}``."""
+    """The body of every HTTP error (docs/contract.md): ``{"error": {"code", "message"}}``."""
     return {"error": {"code": code, "message": message}}

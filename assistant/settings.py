@@ -79,10 +79,28 @@ class Settings(BaseSettings):
     max_turns: int = Field(
         default=200, ge=1, le=100_000, description="Turns one conversation may hold."
     )
+    chat_model: str = Field(
+        default="assistant", min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._:-]+$",
+        description="The model id GET /v1/models lists for OpenAI clients to discover.",
+    )
+    chat_sources_footer: bool = Field(
+        default=True,
+        description="OpenAI chat replies carry their citations in the content too (a Sources "
+        "footer), for chat UIs that ignore extension fields; a request's sources_footer wins.",
+    )
     chat_context_messages: int = Field(
         default=10, ge=0, le=200,
         description="Earlier user messages of a chat request used as context (newest kept).",
     )
+
+    # The CLI as a client
+    url: str | None = Field(
+        default=None, pattern=r"^https?://",
+        description="A running server `assistant ask` and `search` use instead of loading the "
+        "model (ASSISTANT_URL); unset: the server on 127.0.0.1:8000 if it serves this data "
+        "dir's index, else in process.",
+    )
+    api_key: str | None = Field(default=None, description="The key the CLI sends to that server.")
 
     # Slack and webhooks
     slack_signing_secret: str | None = None

@@ -132,6 +132,7 @@ def main() -> None:
                         json={"question": f"{QUESTIONS[i % len(QUESTIONS)]} ({i + 1})"})),
                     "doc text": measure(n, lambda i: client.get(f"/v1/documents/{doc_id}/text")),
                 }
+                memory = server_memory(process.pid)
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -143,6 +144,18 @@ def main() -> None:
     for name, times in phases.items():
         p50 = statistics.median(times)
         print(f"{name:<12} {p50:>9.2f} {percentile(times, 0.95):>9.2f} {p50 / base:>19.1f}")
+    print(f"server memory: peak RSS {memory['VmHWM'] / 1024:.0f} MiB, "
+          f"RSS at the end {memory['VmRSS'] / 1024:.0f} MiB (one process; --workers 1)")
+
+
+def server_memory(pid: int) -> dict[str, int]:
+    """The server process's peak (VmHWM) and current (VmRSS) resident memory, in KiB."""
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmHWM", "VmRSS"):
+            out[key] = int(value.split()[0])
+    return out
 
 
 if __name__ == "__main__":

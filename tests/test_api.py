@@ -41,7 +41,7 @@ def ask(http: httpx.Client, question: str, conversation_id: str | None = None) -
 
 
 def check_contract(http: httpx.Client, obj: dict) -> None:
-    """CONTRACT.md §1's guarantees, checked against the server's own document texts."""
+    """docs/contract.md §1's guarantees, checked against the server's own document texts."""
     for key in ("conversation_id", "answer", "refused", "citations", "numbers",
                 "standalone_question"):
         assert key in obj
@@ -212,7 +212,9 @@ def test_chat_messages_are_the_conversation(http: httpx.Client) -> None:
     assert body["conversation_id"] == first["conversation_id"], "continued, not replayed"
     turns = http.get(f"/v1/conversations/{body['conversation_id']}").json()["turns"]
     assert [t["question"] for t in turns] == [first_q, second_q]
-    assert body["choices"][0]["message"]["content"] == turns[1]["answer"]["answer"]
+    content = body["choices"][0]["message"]["content"]
+    assert content.startswith(turns[1]["answer"]["answer"])
+    assert ("\n\nSources:\n" in content) == bool(body["citations"])
 
     # An edited history (unknown to the server) starts a new conversation: the earlier
     # message is context, not asked again, so only the last question is a turn.

@@ -1,4 +1,4 @@
-"""The containment judge: CONTRACT.md §2 normalisation, word boundaries, numerals."""
+"""The containment judge: docs/contract.md §2 normalisation, word boundaries, numerals."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Each metric scores a known-bad answer as bad (and a good one as good).
 
-Answers are hand-made contract objects (CONTRACT.md §1); no index, no model.
+Answers are hand-made contract objects (docs/contract.md §1); no index, no model.
 """
 
 from __future__ import annotations

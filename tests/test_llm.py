@@ -137,7 +137,7 @@ def texts(seed_holder) -> dict[str, str]:
 
 
 def check_contract(answer: Answer, texts: dict[str, str]) -> None:
-    """CONTRACT.md §1: markers and citations match, quotes are exact, numbers all listed."""
+    """docs/contract.md §1: markers and citations match, quotes are exact, numbers all listed."""
     markers = {int(m) for m in re.findall(r"\[(\d+)\]", answer.answer)}
     assert markers == {c.id for c in answer.citations}, answer.answer
     assert [c.id for c in answer.citations] == list(range(1, len(answer.citations) + 1))

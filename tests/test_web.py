@@ -136,6 +136,9 @@ def contract_answer(live: LiveServer, question: str) -> dict[str, Any]:
 
 def test_page_and_assets_served(server: LiveServer) -> None:
     with server.client() as http:
+        icon = http.get("/favicon.ico")
+        assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml"
+        assert icon.content.startswith(b"<svg")
         page = http.get("/")
         assert page.status_code == 200 and "text/html" in page.headers["content-type"]
         assert '<textarea id="question"' in page.text
@@ -291,6 +294,11 @@ def test_api_key_prompt(api_settings: Settings, embedder: Any, browser: Any,
         pg.set_default_timeout(60_000)
         pg.goto(live.url + "/")
         pg.locator("#auth-form").wait_for()  # listing conversations already needed a key
+        # Every request the page made got a 401: one prompt, in the page's words (no headers
+        # to type, no Markdown backticks), said once.
+        message = pg.locator("#auth-message").inner_text()
+        assert message == "This server needs an API key. Enter yours to continue."
+        assert pg.locator("#auth-form").count() == 1
         pg.fill("#question", TUNGSTEN)
         pg.press("#question", "Enter")
         pg.fill("#api-key", "sekret")
@@ -298,6 +306,10 @@ def test_api_key_prompt(api_settings: Settings, embedder: Any, browser: Any,
         pg.locator("#thread .answer[aria-busy='false']").first.wait_for()
         assert "81,000 tons" in pg.locator("#thread .answer").first.inner_text()
         assert pg.evaluate("localStorage.getItem('assistant.apiKey')") == "sekret"
+        # The queued requests ran again with the key: the lists are filled.
+        pg.locator("#document-list li").first.wait_for()
+        pg.locator("#conversation-list button").first.wait_for()
+        assert pg.locator("#auth-form").is_hidden()
     finally:
         context.close()
         live.stop()
@@ -323,3 +335,35 @@ def test_stream_failure_falls_back_and_copy(server: LiveServer, browser: Any) ->
         assert "81,000 tons [1]" in copied and "In 2024, the global tungsten output" in copied
     finally:
         context.close()
+
+
+def test_api_docs_render_with_no_network(server: LiveServer, browser: Any) -> None:
+    """/docs (Swagger UI) and /redoc come from the server's own assets: with every request to
+    another origin refused, both still render every route."""
+    context = browser.new_context()
+    elsewhere: list[str] = []
+
+    def only_loopback(route: Any) -> None:
+        if route.request.url.startswith(server.url):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_loopback)
+    try:
+        pg = context.new_page()
+        pg.set_default_timeout(60_000)
+        pg.goto(server.url + "/docs")
+        pg.locator(".swagger-ui .opblock-summary-path[data-path='/v1/chat/completions']").wait_for()
+        with server.client() as http:
+            spec = http.get("/openapi.json").json()
+        operations = sum(len(item) for item in spec["paths"].values())
+        assert pg.locator(".swagger-ui .opblock").count() == operations
+        shot(pg, "docs-offline", full_page=False)
+        pg.goto(server.url + "/redoc")
+        pg.get_by_text("/v1/models/{model_id}").first.wait_for(state="attached")
+        shot(pg, "redoc-offline", full_page=False)
+    finally:
+        context.close()
+    assert elsewhere == [], f"the docs asked another origin: {elsewhere}"

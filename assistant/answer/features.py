@@ -13,12 +13,11 @@ corpus, a subject or an answer.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 
 import numpy as np
 
 from ..index.loaded import Index
-from ..text.tokens import tokenize
+from ..text.tokens import cached_tokens
 from .candidates import Candidate
 from .question import QUESTION_WORDS, Question, numerals
 
@@ -52,9 +51,8 @@ def _tokens(index: Index, candidate: Candidate) -> frozenset[str]:
     return out
 
 
-@lru_cache(maxsize=4096)
 def _text_tokens(text: str) -> frozenset[str]:
-    return frozenset(tokenize(text))
+    return frozenset(cached_tokens(text))
 
 
 def _setting_tokens(index: Index, candidate: Candidate) -> frozenset[str]:
@@ -89,7 +87,7 @@ def _novel_entities(candidate: Candidate, asked: frozenset[str]) -> list[Novel]:
     """The candidate's entities that the question does not already name."""
     found = []
     for entity in candidate.entities:
-        words = tokenize(candidate.entity_text(entity))
+        words = cached_tokens(candidate.entity_text(entity))
         if not words or set(words) <= asked:
             continue
         found.append((entity.label, " ".join(words)))

@@ -119,7 +119,9 @@ def rank_candidates(
         return []
     types = selector.types.probabilities(question)
     matrix = candidate_features(index, question, candidates, types)
-    scores = np.asarray(selector.ranker.predict(matrix), dtype=np.float64)
+    # One thread: a question's few dozen rows cost LightGBM 0.3 ms alone, while waking its
+    # OpenMP pool cost 1-7 ms a question (measured in benchmarks/selection.py).
+    scores = np.asarray(selector.ranker.predict(matrix, num_threads=1), dtype=np.float64)
     probabilities = selector.calibration.probabilities(scores, matrix)
     order = np.argsort(-scores, kind="stable")
     return [Choice(candidates[i], float(probabilities[i]), float(scores[i])) for i in order]
@@ -206,7 +208,8 @@ class FeatureRanker:
     column: str
     tie_break: str | None = None
 
-    def predict(self, matrix: np.ndarray) -> np.ndarray:
+    def predict(self, matrix: np.ndarray, num_threads: int = 1) -> np.ndarray:
+        """Scores of the rows of ``matrix``; ``num_threads`` as LightGBM's, unused."""
         scores = matrix[:, FEATURES.index(self.column)].astype(np.float64)
         if self.tie_break is not None:
             scores = scores + 1e-3 * matrix[:, FEATURES.index(self.tie_break)]

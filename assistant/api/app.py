@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -39,7 +41,7 @@ from ..service import Assistant
 from ..settings import Settings
 from .deps import Readiness, scrub_paths
 from .metrics import Metrics, MetricsMiddleware
-from .routes import ask, chat, conversations, documents, facts, health
+from .routes import ask, chat, conversations, documents, facts, health, models, search
 from .routes.chat import ChatSessions
 
 log = logging.getLogger("assistant.api")
@@ -195,8 +197,9 @@ def build_api(settings: Settings, assistant: Assistant) -> FastAPI:
                          name="assistant-warm", daemon=True).start()
         yield
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc from packaged assets: they work with no network
         title="assistant",
+        favicon_url="/favicon.svg",
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
@@ -213,9 +216,10 @@ def build_api(settings: Settings, assistant: Assistant) -> FastAPI:
     app.state.metrics = Metrics()
     app.state.library = Library(settings, assistant.holder)
     app.state.chat_sessions = ChatSessions()
+    app.state.started = time.time()
 
     app.include_router(health.router)
-    for module in (ask, chat, conversations, documents, facts):
+    for module in (ask, search, chat, models, conversations, documents, facts):
         app.include_router(module.router, dependencies=[Depends(require_reader)])
     app.include_router(documents.write_router)  # its own check: require_writer
     return app

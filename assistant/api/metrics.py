@@ -1,5 +1,9 @@
 """Prometheus metrics, one ``CollectorRegistry`` per app (so tests' apps don't collide).
 
+With ``assistant serve --workers N`` every worker process writes its samples into one
+directory (prometheus-client's multiprocess mode, set up by :func:`share_across_workers`
+before the workers start) and ``/metrics`` from any worker reports the sum over all of them.
+
     assistant_http_requests_total{method, route, status}       route = the path template
     assistant_http_request_duration_seconds{method, route}     histogram, to the last body byte
     assistant_answers_total{outcome}                           verified|conflict|refused|unverified
@@ -7,16 +11,21 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
+from pathlib import Path
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..types import Answer
 
 OUTCOMES = ("verified", "conflict", "refused", "unverified")
 UNMATCHED = "<unmatched>"  # one label for every unknown path, so scanners can't add series
+MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client reads it at import
 _BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
@@ -60,7 +69,21 @@ class Metrics:
         self.answers.labels(answer_outcome(answer)).inc()
 
     def render(self) -> bytes:
+        """The exposition text: this app's samples, or every worker's summed in multiprocess
+        mode."""
+        if os.environ.get(MULTIPROCESS_ENV):
+            merged = CollectorRegistry()
+            MultiProcessCollector(merged)  # type: ignore[no-untyped-call]
+            return generate_latest(merged)
         return generate_latest(self.registry)
+
+
+def share_across_workers(directory: Path) -> None:
+    """Make worker processes started after this call pool their metrics in ``directory``
+    (emptied first: samples of an earlier server must not count)."""
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    os.environ[MULTIPROCESS_ENV] = str(directory)
 
 
 class MetricsMiddleware:

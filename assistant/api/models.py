@@ -1,4 +1,4 @@
-"""HTTP bodies: the wire contract (shared CONTRACT.md), kept apart from the domain types.
+"""HTTP bodies: the wire contract (docs/contract.md), kept apart from the domain types.
 
 Routes map domain values (``Answer``, ``Document``, ``Fact``…) into these models, so internals can
 move while the JSON stays still. Every model carries an example for the OpenAPI page at /docs.
@@ -70,6 +70,12 @@ class ConversationList(BaseModel):
     conversations: list[ConversationSummary]
 
 
+class ConversationRename(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"title": "Copper output"}]})
+    title: Text = Field(min_length=1, max_length=120, json_schema_extra={"pattern": "\\S"},
+                        description="The new title, 1-120 characters; white space is collapsed.")
+
+
 class TurnOut(BaseModel):
     n: int = Field(description="1 for the first turn.")
     question: str = Field(description="As asked.")
@@ -114,13 +120,33 @@ class DocumentSummary(BaseModel):
     chars: int = Field(description="Length of the cleaned text in code points.")
 
 
+class DocumentListItem(DocumentSummary):
+    model_config = ConfigDict(json_schema_extra={"examples": [{**_DOC, "chunks": 21}]})
+    chunks: int = Field(description="Passages the document was cut into for retrieval.")
+
+
 class DocumentList(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"generation": "g20251121T085757-a1b2c3", "count": 1, "documents": [_DOC]}
+        {"generation": "g20251121T085757-a1b2c3", "count": 1,
+         "documents": [{**_DOC, "chunks": 21}]}
     ]})
     generation: str = Field(description="The index generation that was read.")
     count: int
-    documents: list[DocumentSummary]
+    documents: list[DocumentListItem]
+
+
+class SuggestionOut(BaseModel):
+    question: str
+    doc_id: str = Field(description="The document the question was drawn from.")
+    title: str
+
+
+class SuggestionList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"suggestions": [
+        {"question": "What do the sources say about copper production?",
+         "doc_id": "example-mining-report-2024", "title": "Example Mining Annual Report 2024"}
+    ]}]})
+    suggestions: list[SuggestionOut]
 
 
 class DocumentDetail(DocumentSummary):
@@ -191,6 +217,37 @@ class FactList(BaseModel):
     generation: str
     count: int
     facts: list[FactOut]
+
+
+# -- search -----------------------------------------------------------------------------
+
+
+class SearchHit(BaseModel):
+    chunk_id: str
+    doc_id: str
+    start: int
+    end: int
+    rrf: float = Field(description="The fused (reciprocal rank) score.")
+    dense_rank: int | None = None
+    dense_score: float | None = None
+    bm25_rank: int | None = None
+    bm25_score: float | None = None
+    text: str
+
+
+class SearchResult(BaseModel):
+    """What retrieval found for a query, each ranking's rank and score kept (for debugging)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "searched": "copper output 2023", "timings_ms": {"dense": 7.1, "bm25": 1.2},
+        "hits": [{"chunk_id": "example-mining-report-2024#3", "doc_id":
+                  "example-mining-report-2024", "start": 9800, "end": 10900, "rrf": 0.0325,
+                  "dense_rank": 1, "dense_score": 0.71, "bm25_rank": 2, "bm25_score": 11.4,
+                  "text": "In 2023, the Example mine produced about 12,500 tons of copper."}],
+    }]})
+    searched: str = Field(description="The query as searched (misspellings corrected).")
+    hits: list[SearchHit]
+    timings_ms: dict[str, float]
 
 
 # -- health -----------------------------------------------------------------------------
@@ -268,6 +325,31 @@ class ChatRequest(BaseModel):
         default=None, description="Extension: continue this conversation (yours) instead of "
         "starting one.", json_schema_extra=CONVERSATION_ID_SCHEMA,
     )
+    sources_footer: StrictBool | None = Field(
+        default=None, description="Extension: end the content with a Sources footer (each "
+        "citation's title and quote) for chat UIs that show only the content. Default: "
+        "ASSISTANT_CHAT_SOURCES_FOOTER (true).",
+    )
+
+
+class ModelCard(BaseModel):
+    """One model in OpenAI's shape."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"id": "assistant", "object": "model", "created": 1763712000, "owned_by": "assistant"}
+    ]})
+    id: str = Field(description="What to pass as `model` (ASSISTANT_CHAT_MODEL).")
+    object: Literal["model"] = "model"
+    created: int = Field(description="Unix time the server started.")
+    owned_by: str = "assistant"
+
+
+class ModelList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"object": "list", "data": [
+        {"id": "assistant", "object": "model", "created": 1763712000, "owned_by": "assistant"}
+    ]}]})
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
 
 
 class ChatResponseMessage(BaseModel):
@@ -291,13 +373,15 @@ class ChatUsage(BaseModel):
 
 class ChatCompletion(BaseModel):
     """A chat.completion; ``citations``, ``numbers``, ``refused`` and ``conversation_id`` are
-    extensions (the [n] markers stay in the content)."""
+    extensions (the [n] markers stay in the content, followed by a Sources footer unless it is
+    turned off)."""
 
     model_config = ConfigDict(json_schema_extra={"examples": [{
         "id": "chatcmpl-3b1f0c2d9e8a7f6b", "object": "chat.completion", "created": 1763712000,
         "model": "assistant",
         "choices": [{"index": 0, "finish_reason": "stop", "message": {
-            "role": "assistant", "content": _ANSWER["answer"]}}],
+            "role": "assistant", "content": _ANSWER["answer"] + "\n\nSources:\n- [1] "
+            + _CITATION["title"] + ": \u201c" + _CITATION["quote"] + "\u201d"}}],
         "usage": {"prompt_tokens": 9, "completion_tokens": 10, "total_tokens": 19},
         "citations": [_CITATION], "numbers": [_NUMBER], "refused": False,
         "conversation_id": "c_9f2a61b0c4d7e813",
@@ -311,7 +395,9 @@ class ChatCompletion(BaseModel):
     citations: list[Citation]
     numbers: list[Number]
     refused: bool
-    conversation_id: str
+    conversation_id: str | None = Field(
+        description="The conversation the answer was stored in; null for a request about the "
+        "chat itself (a title, tags, follow-ups), which is answered but not stored.")
 
 
 # -- OpenAPI links: how one response's ids feed the next requests (clients, stateful fuzzers) --

@@ -8,7 +8,7 @@ A chat platform (or any bot) posts ``{"text", "user", "thread", "callback_url"?}
 
 The timestamp must be within five minutes of the server's clock, and each signed request is
 answered once: its signature is remembered (``BotState``) for longer than that window, so a
-replay of it is refused with 409 ``replayed``. The reply is the contract answer (CONTRACT.md
+replay of it is refused with 409 ``replayed``. The reply is the contract answer (docs/contract.md
 §1) plus ``text``, a ready-to-post plain-text rendering. ``thread`` names a conversation (the
 same ``BotState`` mapping Slack threads use), so follow-ups keep their context; a conversation
 the webhook starts is owned by ``hook:<user>``. With ``callback_url`` the route answers ``202``

@@ -72,7 +72,7 @@ def _compact(name: str, value: float | int | None) -> str:
 
 
 # The command's options, one alias each, so the command reads as what it does.
-_Suites = Annotated[list[Path], typer.Argument(help="Suite files (JSONL, CONTRACT.md §2).")]
+_Suites = Annotated[list[Path], typer.Argument(help="Suite files (JSONL, docs/contract.md §2).")]
 _Url = Annotated[str | None, typer.Option(
     "--url", help="Evaluate a running server (e.g. http://127.0.0.1:8000) instead of the "
     "local index.")]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -28,7 +28,10 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import AssistantError, InputError, NotFoundError
-from ..settings import get_settings
+from ..settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from ..contract import AskResponse
 
 app = typer.Typer(
     add_completion=False,
@@ -38,9 +41,11 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
-EXIT_INPUT = 2
-EXIT_NOT_FOUND = 3
-EXIT_OTHER = 1
+# Exit codes, one meaning each (README "Exit codes"): scripts branch on them.
+EXIT_OTHER = 1  # any other failure: no index yet, an upstream error, a conflict
+EXIT_INPUT = 2  # bad input: a question, a file, an option or an ASSISTANT_* setting
+EXIT_NOT_FOUND = 3  # no such document or conversation
+EXIT_PORT_BUSY = 4  # serve: the port is taken by another process
 
 
 def fail(exc: AssistantError) -> typer.Exit:
@@ -152,64 +157,64 @@ def ingest(
         raise typer.Exit(EXIT_INPUT)
 
 
+def _local_hits(settings: Settings, query: str, k: int) -> dict[str, Any]:
+    """Hits as ``GET /v1/search`` returns them, from an index loaded in this process."""
+    from ..index.loaded import IndexHolder
+    from ..retrieve.hybrid import retrieve
+
+    holder = IndexHolder(settings)
+    result = retrieve(holder.get(), holder.embedder, query, top_k_hits=k,
+                      candidates=settings.candidates, rrf_k=settings.rrf_k)
+    hits = [{"chunk_id": h.chunk.chunk_id, "doc_id": h.chunk.doc_id, "start": h.chunk.start,
+             "end": h.chunk.end, "rrf": h.score, "dense_rank": h.dense_rank,
+             "dense_score": h.dense_score, "bm25_rank": h.bm25_rank,
+             "bm25_score": h.bm25_score, "text": h.chunk.text} for h in result.hits]
+    return {"hits": hits, "timings_ms": result.timings_ms}
+
+
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
     k: Annotated[int, typer.Option("--k", "-k", min=1, max=100, help="Hits to show.")] = 8,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Show fused hits with each ranking's rank and score, for debugging retrieval."""
-    from ..index.loaded import IndexHolder
-    from ..retrieve.hybrid import retrieve
+    """Show fused hits with each ranking's rank and score, for debugging retrieval.
+
+    Asks a running server when there is one (ASSISTANT_URL, or 127.0.0.1:8000 serving this
+    data dir's index), else loads the index and the model here."""
+    from .remote import call, server_for
 
     settings = get_settings()
     try:
-        holder = IndexHolder(settings)
-        result = retrieve(
-            holder.get(),
-            holder.embedder,
-            query,
-            top_k_hits=k,
-            candidates=settings.candidates,
-            rrf_k=settings.rrf_k,
-        )
+        url = server_for(settings)
+        if url:
+            found = call(settings, url, "GET", "/v1/search", params={"q": query, "k": k})
+            found = {"hits": found["hits"], "timings_ms": found["timings_ms"]}
+        else:
+            found = _local_hits(settings, query, k)
     except AssistantError as exc:
         raise fail(exc) from None
     if as_json:
-        rows = [
-            {
-                "chunk_id": h.chunk.chunk_id,
-                "doc_id": h.chunk.doc_id,
-                "start": h.chunk.start,
-                "end": h.chunk.end,
-                "rrf": h.score,
-                "dense_rank": h.dense_rank,
-                "dense_score": h.dense_score,
-                "bm25_rank": h.bm25_rank,
-                "bm25_score": h.bm25_score,
-                "text": h.chunk.text,
-            }
-            for h in result.hits
-        ]
-        print(json.dumps({"hits": rows, "timings_ms": result.timings_ms}, indent=2))
+        print(json.dumps(found, indent=2))
         return
+    _print_hits(query, found)
+    if url:
+        err.print(f"answered by {url}", style="dim", highlight=False)
+
+
+def _print_hits(query: str, found: dict[str, Any]) -> None:
     table = Table(title=f"fused hits for {query!r}", show_lines=True)
     for col in ("#", "rrf", "dense", "bm25", "chunk", "text"):
         table.add_column(col, overflow="fold")
-    for i, h in enumerate(result.hits, start=1):
-        dense = f"#{h.dense_rank} {h.dense_score:.3f}" if h.dense_rank else "-"
-        bm25 = f"#{h.bm25_rank} {h.bm25_score:.2f}" if h.bm25_rank else "-"
-        snippet = h.chunk.text if len(h.chunk.text) < 240 else h.chunk.text[:237] + "…"
-        table.add_row(
-            str(i),
-            f"{h.score:.4f}",
-            dense,
-            bm25,
-            f"{h.chunk.chunk_id}\n[{h.chunk.start}, {h.chunk.end})",
-            snippet,
-        )
+    for i, h in enumerate(found["hits"], start=1):
+        dense = f"#{h['dense_rank']} {h['dense_score']:.3f}" if h["dense_rank"] else "-"
+        bm25 = f"#{h['bm25_rank']} {h['bm25_score']:.2f}" if h["bm25_rank"] else "-"
+        text = h["text"]
+        snippet = text if len(text) < 240 else text[:237] + "…"
+        table.add_row(str(i), f"{h['rrf']:.4f}", dense, bm25,
+                      f"{h['chunk_id']}\n[{h['start']}, {h['end']})", snippet)
     out.print(table)
-    timings = ", ".join(f"{k} {v:.1f} ms" for k, v in result.timings_ms.items())
+    timings = ", ".join(f"{k} {v:.1f} ms" for k, v in found["timings_ms"].items())
     err.print(f"timings: {timings}")
 
 
@@ -251,26 +256,38 @@ def ask(
         str | None, typer.Option("--conversation", help="Continue this conversation.")
     ] = None,
 ) -> None:
-    """Answer a question from the sources, with numbered quotes and checked numbers."""
+    """Answer a question from the sources, with numbered quotes and checked numbers.
+
+    Asks a running server when there is one (ASSISTANT_URL, or 127.0.0.1:8000 serving this
+    data dir's index): milliseconds instead of a model load. Else answers in process."""
     from ..contract import AskResponse
     from ..service import Assistant
+    from .remote import call, server_for
 
+    settings = get_settings()
     try:
-        answer = Assistant(get_settings()).ask(question, conversation)
+        url = server_for(settings)
+        if url:
+            body = {"question": question, "conversation_id": conversation}
+            response = AskResponse.model_validate(call(settings, url, "POST", "/v1/ask",
+                                                       json=body))
+        else:
+            response = AskResponse.from_answer(Assistant(settings).ask(question, conversation))
     except AssistantError as exc:
         raise fail(exc) from None
     if as_json:
-        print(json.dumps(AskResponse.from_answer(answer).model_dump(mode="json"),
-                         ensure_ascii=False, indent=2))
+        print(json.dumps(response.model_dump(mode="json"), ensure_ascii=False, indent=2))
         return
-    print_answer(answer)
+    print_answer(response, question)
+    if url:
+        err.print(f"answered by {url}", style="dim", highlight=False)
 
 
-def print_answer(answer) -> None:  # type: ignore[no-untyped-def]
+def print_answer(answer: AskResponse, question: str) -> None:
     """Render an answer for a person."""
     style = "yellow" if answer.refused else "bold"
     out.print(answer.answer, style=style, highlight=False, markup=False)
-    if answer.standalone_question and answer.standalone_question != answer.question:
+    if answer.standalone_question and answer.standalone_question != question:
         out.print(f"(searched: {answer.standalone_question})", style="dim", markup=False)
     for c in answer.citations:
         out.print(
@@ -296,8 +313,8 @@ def print_answer(answer) -> None:  # type: ignore[no-untyped-def]
         out.print(table)
     if answer.refused and answer.related:
         out.print("\nrelated passages (not an answer):", style="dim")
-        for c in answer.related:
-            out.print(f"  - {c.title}: “{c.quote[:200]}”", style="dim", markup=False)
+        for r in answer.related:
+            out.print(f"  - {r.title}: “{r.quote[:200]}”", style="dim", markup=False)
     out.print(f"conversation: {answer.conversation_id}", style="dim", markup=False)
 
 

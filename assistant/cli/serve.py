@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import socket
 from typing import Annotated
 
 import typer
 
-from .main import EXIT_INPUT, app, err, out
+from .main import EXIT_INPUT, EXIT_PORT_BUSY, app, err, out
+
+
+def port_taken(host: str, port: int) -> bool:
+    """Whether another process listens on ``host:port``: binding it fails with EADDRINUSE.
+
+    Checked before uvicorn starts, whose own failure is a generic exit 1 after start-up logs.
+    """
+    if port == 0:
+        return False
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.errno == errno.EADDRINUSE
+    return False
 
 
 @app.command()
@@ -25,6 +45,10 @@ def serve(
     except ValueError as exc:  # pydantic's ValidationError / SettingsError: a bad ASSISTANT_*
         err.print(f"[bold red]error:[/] invalid settings: {exc}", highlight=False)
         raise typer.Exit(EXIT_INPUT) from None
+    if port_taken(host, port):
+        err.print(f"[bold red]error:[/] port {port} on {host} is already in use; stop the other "
+                  f"server or pick another port (--port, or make run PORT=…)", highlight=False)
+        raise typer.Exit(EXIT_PORT_BUSY)
     shown = "localhost" if host in ("0.0.0.0", "::") else host
     out.print(f"Serving http://{shown}:{port}  (API docs: http://{shown}:{port}/docs; "
               f"data dir {settings.data_dir}; {workers} worker(s))", highlight=False,
@@ -35,6 +59,10 @@ def serve(
         if settings.allow_anonymous_writes:
             message = "No API keys set and ASSISTANT_ALLOW_ANONYMOUS_WRITES: anyone can write"
         err.print(message + ".", style="yellow", highlight=False, soft_wrap=True)
+    if workers > 1:  # /metrics must be the sum over the workers, not whichever answered
+        from ..api.metrics import share_across_workers
+
+        share_across_workers(settings.data_dir / "metrics" / f"serve-{os.getpid()}")
     # An import string and factory=True, so each worker process builds its own app.
     uvicorn.run("assistant.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level="info")

@@ -34,6 +34,7 @@ from rapidfuzz import fuzz
 
 from ..text.nouns import common_noun_starts, ends_in_common_noun
 from ..text.tokens import fold
+from ..text.words import MONTH_NAMES
 from .store import Turn
 
 _WH = frozenset("what which who whom whose when where why how".split())
@@ -60,9 +61,7 @@ _SMALL_TALK = frozenset(
     interesting sure right fine good perfect""".split()
 )
 
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december"
-)
+_MONTHS = "|".join(MONTH_NAMES)
 # A time slot: an optional preposition, then a year (with month and day) or a relative time.
 _TIME = re.compile(
     r"(?:\b(?P<prep>in|during|by|since|until|till|before|after|from|for|as of|"

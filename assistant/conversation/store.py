@@ -198,15 +198,27 @@ class ConversationStore:
             rows = self._db.execute(query + " ORDER BY updated DESC LIMIT ?", args).fetchall()
         return [Conversation(r[0], r[1], r[2], r[3], ()) for r in rows]
 
+    def rename(self, conversation_id: str, title: str, caller: Caller = LOCAL) -> None:
+        """Give the conversation a title of its owner's choosing (NotFoundError if not theirs)."""
+        with self._lock, self._db:
+            self._check_owned(conversation_id, caller)
+            self._db.execute("UPDATE conversations SET title = ? WHERE id = ?",
+                             (title, conversation_id))
+
     def delete(self, conversation_id: str, caller: Caller = LOCAL) -> None:
         with self._lock, self._db:
-            row = self._db.execute(
-                "SELECT owner FROM conversations WHERE id = ?", (conversation_id,)
-            ).fetchone()
-            if row is None or not caller.may_see(row[0]):
-                raise NotFoundError(f"no conversation {conversation_id!r}")
+            self._check_owned(conversation_id, caller)
             self._db.execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
             self._db.execute("DELETE FROM turns WHERE conversation_id = ?", (conversation_id,))
+
+    def _check_owned(self, conversation_id: str, caller: Caller) -> None:
+        """NotFoundError unless the conversation exists and ``caller`` may see it (inside the
+        caller's transaction, so it cannot change between the check and the write)."""
+        row = self._db.execute(
+            "SELECT owner FROM conversations WHERE id = ?", (conversation_id,)
+        ).fetchone()
+        if row is None or not caller.may_see(row[0]):
+            raise NotFoundError(f"no conversation {conversation_id!r}")
 
 
 def full_message(conversation_id: str, max_turns: int) -> str:

@@ -1,4 +1,4 @@
-"""The strict containment judge of CONTRACT.md §2, and the numeral reader the metrics share.
+"""The strict containment judge of docs/contract.md §2, and the numeral reader the metrics share.
 
 Matching is containment after one normalisation (``normalise``): case folded, runs of white
 space made one space, thousands separators dropped (``81,000`` = ``81000``), ``percent`` and

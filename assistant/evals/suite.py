@@ -1,4 +1,4 @@
-"""Evaluation suites (CONTRACT.md §2): JSONL in, validated frozen items out.
+"""Evaluation suites (docs/contract.md §2): JSONL in, validated frozen items out.
 
 Every problem is reported as ``file:line: what is wrong``, so a suite author can fix it without
 reading this code. A suite file is one JSON object a line; blank lines are skipped.

@@ -35,6 +35,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..text.words import MONTHS
 from ..types import Page
 
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
@@ -61,27 +62,7 @@ _CONTACT_VERB = re.compile(
 )
 _CONTACT_LABEL = re.compile(r"^(?:tel|phone|fax|hotline|e-?mail)\b.{0,12}[:：]", re.IGNORECASE)
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
+_MONTHS = MONTHS
 _MONTH = r"(?P<mon>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
 _TIME = (
     r"(?:(?:\s*,\s*|\s+|T)(?:at\s+)?(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?"

@@ -38,6 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..text.quantities import find_quantities
+from ..text.words import FUNCTION_WORDS
 from ..types import Fact, Quantity, Sentence, Span
 
 __all__ = ["extract_facts", "normalise_name"]
@@ -70,13 +71,10 @@ _ADVERBS = frozenset(
     """already also further still now just only even recently previously officially reportedly
     currently then again yet respectively""".split()
 )
-_STOPWORDS = frozenset(
-    """a an and are as at be been being but by can could did do does for from had has have he
-    her his how i if in into is it its me my no nor not of on or our she so such than that the
-    their them then there these they this those to too was we were what when where which while
-    who whom why will with would you your also any each many much more most other some both
-    either neither own same only just even still already itself themselves himself herself
-    itself which who""".split()
+# Words that end a name or an attribute besides the function words.
+_STOPWORDS = FUNCTION_WORDS | frozenset(
+    """already both either even herself himself itself just neither only own same still
+    themselves""".split()
 )
 _VERBS = frozenset(
     "show shows showed shown say says said include includes included means meant".split()

@@ -57,6 +57,7 @@ from datetime import date
 from typing import Protocol
 
 from ..types import Quantity
+from .words import FUNCTION_WORDS, MONTHS
 
 __all__ = ["find_quantities", "parse_quantity", "same_quantity"]
 
@@ -197,23 +198,15 @@ _PRICE_DENOMS = {
     "metric ton unit": "mtu", "mwh": "MWh", "kwh": "kWh", "mmbtu": "MMBtu", "gallon": "gal",
     "litre": "L", "liter": "L", "square metre": "m²", "square meter": "m²", "sq m": "m²",
 }
-_MONTHS = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
-    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
-    "september": 9, "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
-    "december": 12, "dec": 12,
-}
+_MONTHS = MONTHS
 # A year follows these words whatever comes after the number ("in 2000 companies ..." is rare).
 _STRONG_YEAR_WORDS = frozenset(
     "in since until till during circa fiscal year years mid early late end pre post".split()
 )
-_STOPWORDS = frozenset(
-    """a an and are as at be been being but by can could did do does for from had has have
-    he her his how i if in into is it its me my no nor not of on or our she so such than that
-    the their them then there these they this those to too was we were what when where which
-    while who whom why will with would you your about also any each many much more most other
-    some after before over under up down out off per via versus vs yet only just even still
-    all both either neither own same ago""".split()
+# Words after a number that are not its unit ("5 of them", "20 years ago", "3 per share").
+_STOPWORDS = FUNCTION_WORDS | frozenset(
+    """about after ago all before both down either even just neither off only out over own per
+    same still under up versus via vs yet""".split()
 )
 _NOT_PLURAL = frozenset(
     """always perhaps thus whereas towards afterwards besides sometimes gas bias lens chaos

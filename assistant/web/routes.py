@@ -4,6 +4,7 @@
 
     GET  /                      the chat page (assistant/web/static/index.html)
     GET  /static/...            its assets (app.js, app.css), no build step
+    GET  /favicon.svg, .ico     the icon (the API docs use it too)
     POST /v1/feedback           {conversation_id, turn, rating: up|down, comment?} -> 201
     GET  /v1/feedback/export    every feedback row, oldest first (JSON list)
 
@@ -14,7 +15,8 @@ exported for, the caller's own conversations (an admin key: all). Each one is co
 
 Every response carries ``X-Content-Type-Options``, ``X-Frame-Options`` and ``Referrer-Policy``;
 the page and its assets also a Content-Security-Policy that allows no inline script or style
-and nothing from another origin (``SecurityHeadersMiddleware``).
+and nothing from another origin, the API docs one that allows their inline start-up but
+nothing from another origin either (``SecurityHeadersMiddleware``).
 """
 
 from __future__ import annotations
@@ -47,6 +49,15 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'; object-src 'none'"
 )
+# The API docs (/docs, /redoc) are FastAPI's pages over packaged Swagger UI and ReDoc: they
+# start with an inline script and style themselves inline, but need nothing from another origin
+# either; ReDoc's sidebar logo would come from a CDN, so images are the server's own.
+DOCS_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; font-src 'self' data:; worker-src 'self' blob:; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
+)
+DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -61,15 +72,19 @@ class SecurityHeadersMiddleware:
         self.app = app
         self.csp_paths = csp_paths
 
-    def _wants_csp(self, path: str) -> bool:
-        return any(path == p or (p.endswith("/") and p != "/" and path.startswith(p))
-                   for p in self.csp_paths)
+    def _csp(self, path: str) -> str | None:
+        if path in DOCS_PATHS:
+            return DOCS_CONTENT_SECURITY_POLICY
+        if any(path == p or (p.endswith("/") and p != "/" and path.startswith(p))
+               for p in self.csp_paths):
+            return CONTENT_SECURITY_POLICY
+        return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = self._wants_csp(scope.get("path", ""))
+        csp = self._csp(scope.get("path", ""))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -77,7 +92,7 @@ class SecurityHeadersMiddleware:
                 for name, value in SECURITY_HEADERS.items():
                     headers.setdefault(name, value)
                 if csp:
-                    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+                    headers["Content-Security-Policy"] = csp
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -214,6 +229,12 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
     def index() -> FileResponse:
         return FileResponse(WEB_DIR / "index.html", media_type="text/html; charset=utf-8",
                             headers={"Cache-Control": "no-cache"})
+
+    @app.get("/favicon.svg", include_in_schema=False)
+    @app.get("/favicon.ico", include_in_schema=False)  # asked for by browsers unprompted
+    def favicon() -> FileResponse:
+        return FileResponse(WEB_DIR / "favicon.svg", media_type="image/svg+xml",
+                            headers={"Cache-Control": "public, max-age=86400"})
 
     app.mount("/static", StaticFiles(directory=WEB_DIR), name="static")
 

@@ -60,7 +60,7 @@ def test_stream_must_be_a_boolean_and_405_lists_every_method(http: httpx.Client)
     assert put.status_code == 405
     assert put.headers["allow"] == "DELETE, GET"  # it listed only GET
     assert http.put("/v1/documents").headers["allow"] == "GET, POST"
-    assert http.put("/v1/conversations/c_x").headers["allow"] == "DELETE, GET"
+    assert http.put("/v1/conversations/c_x").headers["allow"] == "DELETE, GET, PATCH"
     assert "DELETE, GET" in put.json()["error"]["message"]
 
 

@@ -141,4 +141,6 @@ def run_load(url: str, server: subprocess.Popen[bytes], corpus: Path, env: dict[
         for question in QUESTIONS * 4:  # the same warm-up again, on the final generation
             assert http.post("/v1/ask", json={"question": question}).status_code == 200
     end = rss_kib(server.pid)
+    print(f"load: {CLIENTS * ASKS} asks, 5 uploads, 2 ingests, {len(errors)} errors; "
+          f"RSS {start / 1024:.0f} MiB before, {end / 1024:.0f} MiB after")  # pytest -s shows it
     assert end <= start * 1.10, f"RSS {start} KiB before the load, {end} KiB after"

@@ -7,6 +7,12 @@ System and assistant messages are ignored: they are not sources. A conversation 
 message list is remembered by its caller and user messages, so the next request (the same list
 plus one exchange) continues it; the extension field ``conversation_id`` continues a given
 conversation (the caller's own) directly.
+
+Chat UIs show only the content, so the citations travel there too, as a short Sources footer
+(``sources_footer``, default ``ASSISTANT_CHAT_SOURCES_FOOTER``). Their background requests
+about the chat itself (titles, tags, follow-ups: ``chores``) get a brief reply and are not
+stored. A stream sends its first chunk before the answer is composed, so a client sees the
+reply start at once.
 """
 
 from __future__ import annotations
@@ -17,20 +23,24 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
 
-from ...contract import AskResponse, error_responses
+from ...contract import AskResponse, Citation, error_responses
 from ...conversation.store import Caller
 from ...errors import InputError
 from ...security import CallerDep
 from ...service import Assistant, clean_question
+from ...settings import Settings
 from ...types import Answer
+from .. import chores
 from ..deps import AssistantDep, MetricsDep
+from ..metrics import Metrics
 from ..models import (
     ChatChoice,
     ChatCompletion,
@@ -124,11 +134,93 @@ def answer_chat(assistant: Assistant, sessions: ChatSessions, body: ChatRequest,
     return answer
 
 
+QUOTE_CHARS = 200
+
+
+def sources_footer(citations: Sequence[Citation]) -> str:
+    """The citations as text after the answer: ``Sources:`` then ``- [n] Title: “quote”``.
+
+    Markdown renders it as a list and plain text reads as well; a long quote is cut.
+    """
+    if not citations:
+        return ""
+    lines = ["", "", "Sources:"]
+    for c in citations:
+        quote = c.quote if len(c.quote) <= QUOTE_CHARS else c.quote[:QUOTE_CHARS - 1].rstrip()
+        quote += "" if quote == c.quote else "…"
+        lines.append(f"- [{c.id}] {c.title}: \u201c{quote}\u201d")
+    return "\n".join(lines)
+
+
+def wants_footer(body: ChatRequest, settings: Settings) -> bool:
+    return settings.chat_sources_footer if body.sources_footer is None else body.sources_footer
+
+
+def chore_of(body: ChatRequest) -> chores.Chore | None:
+    """The request's chore when its last instruction (user or system message) is about the
+    chat itself, else None."""
+    for message in reversed(body.messages):
+        if message.role in ("user", "system", "developer") and message.text().strip():
+            return chores.recognise(message.text())
+    return None
+
+
 def _usage(body: ChatRequest, answer: str) -> ChatUsage:
     prompt = sum(len(m.text().split()) for m in body.messages)
     completion = len(answer.split())
     return ChatUsage(prompt_tokens=prompt, completion_tokens=completion,
                      total_tokens=prompt + completion)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What one chat request answered: the content and the extension fields."""
+
+    content: str
+    contract: AskResponse | None = None  # None for a chore: nothing was asked or stored
+
+    def extensions(self) -> dict[str, Any]:
+        c = self.contract
+        return {
+            "citations": [x.model_dump(mode="json") for x in c.citations] if c else [],
+            "numbers": [x.model_dump(mode="json") for x in c.numbers] if c else [],
+            "refused": c.refused if c else False,
+            "conversation_id": c.conversation_id if c else None,
+        }
+
+
+def reply_to(assistant: Assistant, sessions: ChatSessions, body: ChatRequest,
+             questions: list[str], caller: Caller, metrics: Metrics) -> Reply:
+    """Answer the question; the content carries the Sources footer when it is wanted."""
+    answer = answer_chat(assistant, sessions, body, questions, caller)
+    metrics.observe_answer(answer)
+    contract = AskResponse.from_answer(answer)
+    footer = sources_footer(contract.citations) if wants_footer(body, assistant.settings) else ""
+    return Reply(contract.answer + footer, contract)
+
+
+@dataclass(frozen=True)
+class Chunks:
+    """The chat.completion.chunk events of one streamed completion."""
+
+    completion_id: str
+    created: int
+    model: str
+
+    def event(self, delta: dict[str, Any], finish: str | None = None,
+              **extra: object) -> ServerSentEvent:
+        obj = {"id": self.completion_id, "object": "chat.completion.chunk",
+               "created": self.created, "model": self.model,
+               "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+        return ServerSentEvent(json.dumps(obj, ensure_ascii=False))
+
+    def rest(self, body: ChatRequest, reply: Reply) -> list[ServerSentEvent]:
+        """After the role chunk: the content in pieces, the final chunk, ``[DONE]``."""
+        out = [self.event({"content": piece}) for piece in pieces(reply.content)]
+        out.append(self.event({}, "stop", **reply.extensions(),
+                              usage=_usage(body, reply.content).model_dump()))
+        out.append(ServerSentEvent("[DONE]"))
+        return out
 
 
 @router.post(
@@ -149,50 +241,32 @@ def chat_completions(
     metrics: MetricsDep,
     caller: CallerDep,
 ) -> ChatCompletion | EventSourceResponse:
-    """OpenAI-compatible chat: answers the last user message; citations in an extra field."""
-    questions = user_questions(body, assistant.settings.max_question_chars)
-    completion_id = "chatcmpl-" + secrets.token_hex(12)
-    created = int(time.time())
+    """OpenAI-compatible chat: answers the last user message, with its sources in the content
+    and in extension fields; a request about the chat itself gets a brief reply, not stored."""
+    chore = chore_of(body)
+    questions = [] if chore else user_questions(body, assistant.settings.max_question_chars)
+    chunks = Chunks("chatcmpl-" + secrets.token_hex(12), int(time.time()), body.model)
     if not body.stream:
-        answer = answer_chat(assistant, sessions, body, questions, caller)
-        metrics.observe_answer(answer)
-        contract = AskResponse.from_answer(answer)
+        reply = Reply(chores.reply(chore)) if chore else reply_to(
+            assistant, sessions, body, questions, caller, metrics)
         return ChatCompletion(
-            id=completion_id, created=created, model=body.model,
-            choices=[ChatChoice(message=ChatResponseMessage(content=contract.answer))],
-            usage=_usage(body, contract.answer), citations=contract.citations,
-            numbers=contract.numbers, refused=contract.refused,
-            conversation_id=contract.conversation_id,
+            id=chunks.completion_id, created=chunks.created, model=body.model,
+            choices=[ChatChoice(message=ChatResponseMessage(content=reply.content))],
+            usage=_usage(body, reply.content), **reply.extensions(),
         )
-
-    check_conversation(assistant, body.conversation_id, caller)
-    assistant.holder.get()
-
-    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: object) -> ServerSentEvent:
-        obj = {"id": completion_id, "object": "chat.completion.chunk", "created": created,
-               "model": body.model,
-               "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
-        return ServerSentEvent(json.dumps(obj, ensure_ascii=False))
+    if not chore:
+        check_conversation(assistant, body.conversation_id, caller)
+        assistant.holder.get()
 
     async def events() -> AsyncIterator[ServerSentEvent]:
+        yield chunks.event({"role": "assistant", "content": ""})  # before the answer exists
         try:
-            answer = await run_in_threadpool(answer_chat, assistant, sessions, body, questions,
-                                             caller)
-            metrics.observe_answer(answer)
-            contract = AskResponse.from_answer(answer).model_dump(
-                mode="json"
-            )
+            reply = Reply(chores.reply(chore)) if chore else await run_in_threadpool(
+                reply_to, assistant, sessions, body, questions, caller, metrics)
         except Exception as exc:  # headers are sent: the error travels as a data event
             yield ServerSentEvent(json.dumps(error_payload(exc, assistant.settings)))
             return
-        yield chunk({"role": "assistant", "content": ""})
-        for piece in pieces(contract["answer"]):
-            yield chunk({"content": piece})
-        yield chunk(
-            {}, "stop", citations=contract["citations"], numbers=contract["numbers"],
-            refused=contract["refused"], conversation_id=contract["conversation_id"],
-            usage=_usage(body, contract["answer"]).model_dump(),
-        )
-        yield ServerSentEvent("[DONE]")
+        for event in chunks.rest(body, reply):
+            yield event
 
     return EventSourceResponse(events(), sep="\n")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from fastapi.responses import PlainTextResponse
 
 from ...contract import error_responses
@@ -20,7 +21,17 @@ from ..deps import (
     LibraryDep,
     valid_doc_id,
 )
-from ..models import DocumentDetail, DocumentList, DocumentSummary, IngestResult, document_links
+from ..models import (
+    DocumentDetail,
+    DocumentList,
+    DocumentListItem,
+    DocumentSummary,
+    IngestResult,
+    SuggestionList,
+    SuggestionOut,
+    document_links,
+)
+from ..suggestions import suggest
 
 router = APIRouter(tags=["documents"])
 write_router = APIRouter(tags=["documents"], dependencies=[Depends(require_writer)])
@@ -53,10 +64,24 @@ def _result(doc_id: str, report: IngestReport) -> IngestResult:
             responses={200: {"links": document_links("$response.body#/documents/0/id")},
                        **error_responses(401, 503)})
 def list_documents(assistant: AssistantDep) -> DocumentList:
-    """List the indexed documents with their metadata and text length."""
+    """List the indexed documents with their metadata, text length and chunk count."""
     index = assistant.holder.get()
-    docs = [_summary(d) for d in sorted(index.documents.values(), key=lambda d: d.doc_id)]
+    chunks = Counter(c.doc_id for c in index.chunks)
+    docs = [DocumentListItem(**_summary(d).model_dump(), chunks=chunks[d.doc_id])
+            for d in sorted(index.documents.values(), key=lambda d: d.doc_id)]
     return DocumentList(generation=index.generation, count=len(docs), documents=docs)
+
+
+@router.get("/v1/suggestions", response_model=SuggestionList,
+            responses=error_responses(401, 503))
+def list_suggestions(
+    assistant: AssistantDep,
+    limit: Annotated[int, Query(ge=1, le=20)] = 4,
+) -> SuggestionList:
+    """First questions to offer, drawn from the documents' headings (or titles)."""
+    found = suggest(assistant.holder.get().documents.values(), limit)
+    return SuggestionList(suggestions=[
+        SuggestionOut(question=s.question, doc_id=s.doc_id, title=s.title) for s in found])
 
 
 @router.get("/v1/documents/{doc_id}", response_model=DocumentDetail,

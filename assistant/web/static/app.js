@@ -4,10 +4,12 @@
 
 (function () {
   const KEY_STORAGE = "assistant.apiKey";
+  const THEME_STORAGE = "assistant.theme";
   const STATUS_LABEL = { verified: "verified", conflict: "sources disagree", unverified: "unverified" };
 
   const $ = (id) => document.getElementById(id);
   const thread = $("thread");
+  const scroller = $("scroller");
   const form = $("ask-form");
   const input = $("question");
   const sendButton = $("send");
@@ -21,8 +23,10 @@
     conversationId: null,
     turns: 0,          // turns in the current conversation (the next one is turns + 1)
     busy: false,
-    retry: null,       // what to run again once an API key is entered
-    opener: null,      // the chip that opened the source pane, for focus on close
+    retries: [],       // what to run again once an API key is entered
+    opener: null,      // the control that opened the source pane, for focus on close
+    conversations: [], // the listed conversations, newest first
+    documents: [],     // the listed documents
   };
 
   // -- helpers ------------------------------------------------------------------------
@@ -57,13 +61,16 @@
     constructor(status, message) { super(message); this.status = status; }
   }
 
-  async function errorFrom(res) {
-    let message = res.status + " " + res.statusText;
+  function messageOf(status, statusText, bodyText) {
     try {
-      const body = await res.json();
-      if (body && body.error && body.error.message) message = body.error.message;
+      const body = JSON.parse(bodyText);
+      if (body && body.error && body.error.message) return body.error.message;
     } catch (_) { /* not JSON */ }
-    return new HttpError(res.status, message);
+    return status + " " + (statusText || "error");
+  }
+
+  async function errorFrom(res) {
+    return new HttpError(res.status, messageOf(res.status, res.statusText, await res.text()));
   }
 
   async function api(path, options) {
@@ -81,14 +88,37 @@
 
   function setStatus(text) { statusLine.textContent = text || ""; }
 
+  // The thread stays pinned to its end while it is there: a new turn, a streamed piece or the
+  // conversation bar appearing above it keeps the latest answer in view; scrolling up unpins.
+  let pinned = true;
+  function scrollToEnd() {
+    pinned = true;
+    scroller.scrollTop = scroller.scrollHeight;
+  }
+  scroller.addEventListener("scroll", () => {
+    pinned = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40;
+  });
+  if (window.ResizeObserver) {
+    const keep = new ResizeObserver(() => { if (pinned) scroller.scrollTop = scroller.scrollHeight; });
+    keep.observe(scroller);
+    keep.observe(thread);
+  }
+
+  // -- the API key --------------------------------------------------------------------
+
+  // A 401 shows one prompt (whatever number of requests hit it) and queues each request to
+  // run again once a key is saved. The wording is the page's own: the server's message is for
+  // API clients and names headers a person does not type.
   function needKey(err, retry) {
     if (!(err instanceof HttpError) || err.status !== 401) return false;
-    state.retry = retry;
+    if (retry) state.retries.push(retry);
     $("auth-message").textContent = localStorage.getItem(KEY_STORAGE)
-      ? "The saved API key was refused: " + err.message
-      : "This server needs an API key. " + err.message;
-    authForm.hidden = false;
-    keyInput.focus();
+      ? "The saved API key was not accepted. Enter another key to continue."
+      : "This server needs an API key. Enter yours to continue.";
+    if (authForm.hidden) {
+      authForm.hidden = false;
+      keyInput.focus();
+    }
     return true;
   }
 
@@ -99,11 +129,68 @@
     else localStorage.removeItem(KEY_STORAGE);
     keyInput.value = "";
     authForm.hidden = true;
-    const retry = state.retry;
-    state.retry = null;
+    const retries = state.retries;
+    state.retries = [];
     input.focus();
-    if (retry) retry();
+    for (const retry of retries) retry();
   });
+
+  // -- theme --------------------------------------------------------------------------
+
+  const themeButton = $("theme-toggle");
+  const systemDark = window.matchMedia("(prefers-color-scheme: dark)");
+
+  function currentTheme() {
+    const chosen = localStorage.getItem(THEME_STORAGE);
+    if (chosen === "light" || chosen === "dark") return chosen;
+    return systemDark.matches ? "dark" : "light";
+  }
+
+  function applyTheme() {
+    const chosen = localStorage.getItem(THEME_STORAGE);
+    if (chosen === "light" || chosen === "dark") document.documentElement.dataset.theme = chosen;
+    else delete document.documentElement.dataset.theme;
+    const dark = currentTheme() === "dark";
+    themeButton.textContent = dark ? "Light theme" : "Dark theme";
+    themeButton.setAttribute("aria-pressed", dark ? "true" : "false");
+    themeButton.setAttribute("aria-label", dark ? "Switch to the light theme"
+                                                : "Switch to the dark theme");
+  }
+
+  themeButton.addEventListener("click", () => {
+    localStorage.setItem(THEME_STORAGE, currentTheme() === "dark" ? "light" : "dark");
+    applyTheme();
+  });
+  systemDark.addEventListener("change", applyTheme);
+
+  // -- confirmation -------------------------------------------------------------------
+
+  // Resolves true when the person confirms in the page's own dialog (not window.confirm,
+  // which cannot be styled, themed or labelled).
+  function confirmAction(title, message, verb) {
+    const dialog = $("confirm-dialog");
+    $("confirm-title").textContent = title;
+    $("confirm-message").textContent = message;
+    $("confirm-yes").textContent = verb;
+    return new Promise((resolve) => {
+      dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true });
+      dialog.returnValue = "cancel";
+      dialog.showModal();
+      $("confirm-no").focus();
+    });
+  }
+
+  async function download(path, fallbackName) {
+    const res = await api(path, { raw: true });
+    const disposition = res.headers.get("Content-Disposition") || "";
+    const match = /filename="([^"]+)"/.exec(disposition);
+    const url = URL.createObjectURL(await res.blob());
+    const link = el("a", { href: url, download: match ? match[1] : fallbackName });
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
 
   // -- rendering an answer ------------------------------------------------------------
 
@@ -249,7 +336,6 @@
     const answerBox = el("div", { className: "answer", "aria-busy": "true" }, [textNode]);
     const article = el("article", { className: "turn" }, [questionNode, searched, answerBox]);
     thread.appendChild(article);
-    article.scrollIntoView({ block: "end" });
     return {
       article,
       delta(piece) { textNode.appendChild(document.createTextNode(piece)); },
@@ -351,10 +437,12 @@
     if (state.busy) return;
     state.busy = true;
     sendButton.disabled = true;
+    $("suggestions").hidden = true;
     setStatus("Searching the sources…");
     const body = { question };
     if (state.conversationId) body.conversation_id = state.conversationId;
     const view = addTurn(question);
+    scrollToEnd();
     let data = null;
     try {
       try {
@@ -368,6 +456,7 @@
       state.conversationId = data.conversation_id;
       state.turns = turn;
       view.done(data, turn);
+      scrollToEnd();
       setStatus(data.refused ? "No answer from the sources." : "Answered.");
       refreshConversations();
     } catch (err) {
@@ -402,6 +491,28 @@
     }
   });
 
+  // -- suggested first questions ------------------------------------------------------
+
+  async function showSuggestions() {
+    const box = $("suggestions");
+    let data;
+    try {
+      data = await api("/v1/suggestions?limit=4");
+    } catch (err) {
+      needKey(err, showSuggestions);
+      return;
+    }
+    const list = $("suggestion-list");
+    list.textContent = "";
+    for (const s of data.suggestions || []) {
+      list.appendChild(el("li", null, [el("button", {
+        type: "button", className: "btn suggestion", title: "From " + s.title,
+        onclick: () => { if (!state.busy) ask(s.question); },
+      }, [s.question])]));
+    }
+    box.hidden = !list.childElementCount || thread.childElementCount > 0;
+  }
+
   // -- conversations ------------------------------------------------------------------
 
   function newConversation() {
@@ -410,36 +521,54 @@
     thread.textContent = "";
     closeSource();
     markCurrent();
+    $("suggestions").hidden = !$("suggestion-list").childElementCount;
     setStatus("New conversation.");
     input.focus();
   }
   $("new-conversation").addEventListener("click", newConversation);
 
+  function currentConversation() {
+    return state.conversations.find((c) => c.id === state.conversationId) || null;
+  }
+
   function markCurrent() {
     for (const b of document.querySelectorAll("#conversation-list button")) {
       b.setAttribute("aria-current", b.dataset.id === state.conversationId ? "true" : "false");
     }
+    const current = currentConversation();
+    $("conversation-bar").hidden = !state.conversationId;
+    $("rename-form").hidden = true;
+    $("conversation-title").hidden = false;
+    $("conversation-title").textContent = current ? current.title : "This conversation";
   }
 
-  async function refreshConversations() {
-    let data;
-    try {
-      data = await api("/v1/conversations?limit=50");
-    } catch (err) {
-      needKey(err, refreshConversations);
-      return;
-    }
+  function renderConversations() {
     const list = $("conversation-list");
+    const query = $("conversation-search").value.trim().toLowerCase();
     list.textContent = "";
-    for (const c of data.conversations || []) {
+    for (const c of state.conversations) {
+      if (query && !(c.title || "").toLowerCase().includes(query)) continue;
       const when = new Date(c.updated * 1000).toLocaleString();
       list.appendChild(el("li", null, [el("button", {
         type: "button", "data-id": c.id, title: when,
         onclick: () => loadConversation(c.id),
       }, [c.title || c.id])]));
     }
-    $("conversation-empty").hidden = list.childElementCount > 0;
+    const empty = $("conversation-empty");
+    empty.textContent = state.conversations.length ? "No title matches." : "No conversations yet.";
+    empty.hidden = list.childElementCount > 0;
     markCurrent();
+  }
+  $("conversation-search").addEventListener("input", renderConversations);
+
+  async function refreshConversations() {
+    try {
+      state.conversations = (await api("/v1/conversations?limit=200")).conversations || [];
+    } catch (err) {
+      needKey(err, refreshConversations);
+      return;
+    }
+    renderConversations();
   }
 
   async function loadConversation(id) {
@@ -451,6 +580,7 @@
       return;
     }
     thread.textContent = "";
+    $("suggestions").hidden = true;
     closeSource();
     state.conversationId = data.id;
     state.turns = 0;
@@ -461,9 +591,194 @@
       state.turns = Math.max(state.turns, t.n);
     }
     markCurrent();
+    scrollToEnd();
     if (window.matchMedia("(max-width: 900px)").matches) $("history").open = false;
     setStatus("Loaded a conversation of " + data.turns.length + " turn(s).");
     input.focus();
+  }
+
+  $("rename-conversation").addEventListener("click", () => {
+    const current = currentConversation();
+    $("rename-input").value = current ? current.title : "";
+    $("conversation-title").hidden = true;
+    $("rename-form").hidden = false;
+    $("rename-input").select();
+    $("rename-input").focus();
+  });
+  $("rename-cancel").addEventListener("click", () => {
+    markCurrent();
+    $("rename-conversation").focus();
+  });
+  $("rename-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const id = state.conversationId;
+    const title = $("rename-input").value.trim();
+    if (!id || !title) return;
+    try {
+      await api("/v1/conversations/" + encodeURIComponent(id),
+                { method: "PATCH", body: { title } });
+    } catch (err) {
+      if (!needKey(err)) setStatus("Not renamed: " + err.message);
+      return;
+    }
+    await refreshConversations();
+    setStatus("Renamed.");
+    $("rename-conversation").focus();
+  });
+
+  for (const [button, format, ext] of [["export-markdown", "markdown", "md"],
+                                       ["export-json", "json", "json"]]) {
+    $(button).addEventListener("click", async () => {
+      const id = state.conversationId;
+      if (!id) return;
+      try {
+        await download("/v1/conversations/" + encodeURIComponent(id) + "/export?format=" + format,
+                       id + "." + ext);
+        setStatus("Exported as " + (format === "json" ? "JSON" : "Markdown") + ".");
+      } catch (err) {
+        if (!needKey(err)) setStatus("Export failed: " + err.message);
+      }
+    });
+  }
+
+  $("delete-conversation").addEventListener("click", async () => {
+    const id = state.conversationId;
+    const current = currentConversation();
+    if (!id) return;
+    const title = current ? "“" + current.title + "”" : "this conversation";
+    if (!(await confirmAction("Delete the conversation?",
+                              "Delete " + title + " and all its answers? This cannot be undone.",
+                              "Delete"))) return;
+    try {
+      await api("/v1/conversations/" + encodeURIComponent(id), { method: "DELETE" });
+    } catch (err) {
+      if (!needKey(err)) setStatus("Not deleted: " + err.message);
+      return;
+    }
+    newConversation();
+    await refreshConversations();
+    setStatus("Conversation deleted.");
+  });
+
+  // -- documents ----------------------------------------------------------------------
+
+  function documentMeta(d) {
+    const parts = [];
+    if (d.source) parts.push(d.source);
+    if (d.published) parts.push(String(d.published).slice(0, 10));
+    parts.push(d.chunks + (d.chunks === 1 ? " chunk" : " chunks"));
+    return parts.join(" · ");
+  }
+
+  function renderDocuments() {
+    const list = $("document-list");
+    list.textContent = "";
+    for (const d of state.documents) {
+      list.appendChild(el("li", { className: "doc", "data-doc": d.id }, [
+        el("div", { className: "doc-main" }, [
+          el("button", { type: "button", className: "doc-open",
+                         "aria-label": "Open the text of " + d.title,
+                         onclick: (event) => openDocument(d, event.currentTarget) }, [d.title]),
+          el("p", { className: "doc-meta", text: documentMeta(d) }),
+        ]),
+        el("button", { type: "button", className: "btn danger doc-delete",
+                       "aria-label": "Delete " + d.title,
+                       onclick: () => deleteDocument(d) }, ["Delete"]),
+      ]));
+    }
+    $("document-count").textContent = "(" + state.documents.length + ")";
+    $("document-empty").hidden = state.documents.length > 0;
+  }
+
+  async function refreshDocuments() {
+    try {
+      state.documents = (await api("/v1/documents")).documents || [];
+    } catch (err) {
+      if (needKey(err, refreshDocuments)) return;
+      state.documents = [];  // 503: nothing indexed yet
+    }
+    renderDocuments();
+  }
+
+  function uploadStatus(text, isError) {
+    const line = $("upload-status");
+    line.textContent = text;
+    line.classList.toggle("error", Boolean(isError));
+  }
+
+  // XMLHttpRequest, not fetch: only it reports upload progress.
+  function upload(file) {
+    const bar = $("upload-progress");
+    const body = new FormData();
+    body.append("file", file);
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", "/v1/documents");
+    const key = localStorage.getItem(KEY_STORAGE);
+    if (key) xhr.setRequestHeader("Authorization", "Bearer " + key);
+    bar.hidden = false;
+    bar.value = 0;
+    uploadStatus("Uploading " + file.name + "…");
+    xhr.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) bar.value = Math.round(100 * event.loaded / event.total);
+      if (event.loaded === event.total) uploadStatus("Indexing " + file.name + "…");
+    });
+    xhr.addEventListener("load", async () => {
+      bar.hidden = true;
+      if (xhr.status >= 200 && xhr.status < 300) {
+        const result = JSON.parse(xhr.responseText);
+        await refreshDocuments();
+        uploadStatus(result.changed ? "Added " + file.name + " as “" + result.doc_id + "”."
+                                    : file.name + " was already indexed, unchanged.");
+        showSuggestions();
+        return;
+      }
+      const message = messageOf(xhr.status, xhr.statusText, xhr.responseText);
+      if (needKey(new HttpError(xhr.status, message), () => upload(file))) {
+        uploadStatus("");
+        return;
+      }
+      uploadStatus("Not uploaded: " + message, true);
+    });
+    xhr.addEventListener("error", () => {
+      bar.hidden = true;
+      uploadStatus("Not uploaded: the server could not be reached.", true);
+    });
+    xhr.send(body);
+  }
+
+  const dropzone = $("dropzone");
+  $("file-input").addEventListener("change", (event) => {
+    const file = event.target.files && event.target.files[0];
+    if (file) upload(file);
+    event.target.value = "";
+  });
+  dropzone.addEventListener("dragover", (event) => {
+    event.preventDefault();
+    dropzone.classList.add("over");
+  });
+  dropzone.addEventListener("dragleave", () => dropzone.classList.remove("over"));
+  dropzone.addEventListener("drop", (event) => {
+    event.preventDefault();
+    dropzone.classList.remove("over");
+    const file = event.dataTransfer && event.dataTransfer.files[0];
+    if (file) upload(file);
+  });
+
+  async function deleteDocument(d) {
+    if (!(await confirmAction("Delete the document?",
+                              "Delete “" + d.title + "” from the index? Answers will no longer " +
+                              "cite it.", "Delete"))) return;
+    uploadStatus("Deleting “" + d.title + "”…");
+    try {
+      await api("/v1/documents/" + encodeURIComponent(d.id), { method: "DELETE" });
+    } catch (err) {
+      if (!needKey(err, () => deleteDocument(d))) uploadStatus("Not deleted: " + err.message, true);
+      else uploadStatus("");
+      return;
+    }
+    await refreshDocuments();
+    uploadStatus("Deleted “" + d.title + "”.");  // once the list no longer shows it
+    showSuggestions();
   }
 
   // -- the source pane ----------------------------------------------------------------
@@ -480,49 +795,69 @@
   }
   $("source-close").addEventListener("click", closeSource);
   document.addEventListener("keydown", (event) => {
-    if (event.key === "Escape" && !pane.hidden) closeSource();
+    if (event.key === "Escape" && !pane.hidden && !$("confirm-dialog").open) closeSource();
   });
 
-  async function openSource(citation, opener) {
-    const docPath = "/v1/documents/" + encodeURIComponent(citation.doc_id);
-    const textBox = $("source-text");
-    const warning = $("source-warning");
+  function showPane(title, opener) {
     for (const chip of document.querySelectorAll(".cite[aria-expanded]")) {
       chip.removeAttribute("aria-expanded");
     }
     state.opener = opener || null;
-    if (opener) opener.setAttribute("aria-expanded", "true");
+    if (opener && opener.classList.contains("cite")) opener.setAttribute("aria-expanded", "true");
     pane.hidden = false;
     layout.classList.add("with-source");
-    $("source-title").textContent = citation.title || citation.doc_id;
+    $("source-title").textContent = title;
     $("source-meta").textContent = "Loading…";
-    warning.hidden = true;
-    textBox.textContent = "";
-    let text;
-    let meta;
-    try {
-      const [textRes, metaRes] = await Promise.all([
-        api(docPath + "/text", { raw: true }), api(docPath),
-      ]);
-      text = await textRes.text();
-      meta = metaRes;
-    } catch (err) {
-      if (!needKey(err, () => openSource(citation, opener))) {
-        $("source-meta").textContent = "Could not load the source: " + err.message;
-      }
-      return;
-    }
-    $("source-title").textContent = meta.title || citation.title || citation.doc_id;
+    $("source-warning").hidden = true;
+    $("source-text").textContent = "";
+  }
+
+  function showMeta(meta) {
     const parts = [];
     if (meta.source) parts.push(meta.source);
-    if (meta.publisher && meta.publisher !== meta.source) parts.push(meta.publisher);
     if (meta.published) parts.push(String(meta.published).slice(0, 10));
     $("source-meta").textContent = parts.join(" · ");
     if (meta.url && /^https?:\/\//i.test(meta.url)) {
-      $("source-meta").appendChild(document.createTextNode(" · "));
+      $("source-meta").appendChild(document.createTextNode(parts.length ? " · " : ""));
       $("source-meta").appendChild(el("a", { href: meta.url, rel: "noopener noreferrer",
                                             target: "_blank", text: "original" }));
     }
+  }
+
+  // The document's stored text and metadata, or null (the failure is shown in the pane).
+  async function fetchDocument(docId, again) {
+    const docPath = "/v1/documents/" + encodeURIComponent(docId);
+    try {
+      const [textRes, meta] = await Promise.all([api(docPath + "/text", { raw: true }),
+                                                 api(docPath)]);
+      return { text: await textRes.text(), meta };
+    } catch (err) {
+      if (!needKey(err, again)) {
+        $("source-meta").textContent = "Could not load the source: " + err.message;
+      }
+      return null;
+    }
+  }
+
+  async function openDocument(d, opener) {
+    showPane(d.title || d.id, opener);
+    const loaded = await fetchDocument(d.id, () => openDocument(d, opener));
+    if (!loaded) return;
+    $("source-title").textContent = loaded.meta.title || d.id;
+    showMeta(loaded.meta);
+    $("source-text").textContent = loaded.text;
+    $("source-text").scrollTop = 0;
+    $("source-title").focus({ preventScroll: true });
+  }
+
+  async function openSource(citation, opener) {
+    const textBox = $("source-text");
+    showPane(citation.title || citation.doc_id, opener);
+    const loaded = await fetchDocument(citation.doc_id, () => openSource(citation, opener));
+    if (!loaded) return;
+    const { text, meta } = loaded;
+    $("source-title").textContent = meta.title || citation.title || citation.doc_id;
+    showMeta(meta);
     // Offsets count Unicode code points: slice an array of code points, not UTF-16 units.
     const points = Array.from(text);
     const start = Math.max(0, Math.min(citation.start, points.length));
@@ -533,8 +868,9 @@
     textBox.appendChild(mark);
     textBox.appendChild(document.createTextNode(points.slice(end).join("")));
     if (citation.quote !== undefined && quote !== citation.quote) {
-      warning.textContent = "The document changed since this answer: the quote is not at its offsets.";
-      warning.hidden = false;
+      $("source-warning").textContent =
+        "The document changed since this answer: the quote is not at its offsets.";
+      $("source-warning").hidden = false;
     }
     mark.scrollIntoView({ block: "center" });
     $("source-title").focus({ preventScroll: true });
@@ -542,7 +878,13 @@
 
   // -- start --------------------------------------------------------------------------
 
+  applyTheme();
   refreshConversations();
-  if (window.matchMedia("(min-width: 901px)").matches) $("history").open = true;
+  refreshDocuments();
+  showSuggestions();
+  if (window.matchMedia("(min-width: 901px)").matches) {
+    $("history").open = true;
+    $("documents").open = true;
+  }
   window.assistantUI = { state };  // for debugging and tests; holds no secrets
 })();

@@ -1,0 +1,74 @@
+"""With ``assistant serve --workers 2``, /metrics is the sum over both workers (issue 13, item
+3): every scrape, whichever worker answers it, counts every request either worker served."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+pytest_plugins = ["api_fixtures"]
+pytestmark = pytest.mark.slow
+
+REQUESTS = 30
+LINE = re.compile(
+    r'^assistant_http_requests_total\{method="GET",route="/v1/documents",status="200"\} (\S+)$',
+    re.MULTILINE,
+)
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 240
+    while True:
+        assert process.poll() is None and time.monotonic() < deadline, "the server did not start"
+        try:
+            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+
+
+def test_metrics_are_summed_over_workers(api_settings: Any, tmp_path: Path) -> None:
+    from api_fixtures import copy_index
+
+    settings = copy_index(api_settings, tmp_path / "data")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_DATA_DIR": str(settings.data_dir)}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    port = _port()
+    url = f"http://127.0.0.1:{port}"
+    cli = Path(sys.executable).with_name("assistant")
+    server = subprocess.Popen(
+        [str(cli), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_ready(url, server)
+        for _ in range(REQUESTS):  # a new connection each: the kernel spreads them over workers
+            assert httpx.get(url + "/v1/documents", timeout=30).status_code == 200
+        counts = []
+        for _ in range(6):
+            text = httpx.get(url + "/metrics", timeout=30).text
+            found = LINE.search(text)
+            assert found, text[:2000]
+            counts.append(float(found.group(1)))
+        assert counts == [REQUESTS] * len(counts)
+        samples = list((settings.data_dir / "metrics").glob("serve-*/*.db"))
+        assert len({p.name.split("_")[-1] for p in samples}) >= 2  # one file set per worker pid
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
