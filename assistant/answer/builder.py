@@ -112,14 +112,15 @@ def _numeric_conflict(question: Question, chosen: Fact, rivals: Sequence[Rival],
     return _finish(question, text, cited, conflicting, True, best.probability)
 
 
-def _answer(question: Question, choices: Sequence[Choice], types: dict[str, float]) -> Answer:
+def _answer(question: Question, choices: Sequence[Choice], types: dict[str, float],
+            floor: float) -> Answer:
     best = choices[0]
     chosen = answer_fact(best.candidate, question, types)
     if chosen is not None:
         rivals = numeric_rivals(chosen, choices, PARAMS)[:3]
         if rivals:
             return _numeric_conflict(question, chosen, rivals, best)
-    retold = retold_differently(choices, question, PARAMS)
+    retold = retold_differently(choices, question, PARAMS, floor)
     if retold is not None:
         other, mine, theirs = retold
         first = _say(best.candidate, _keep(best.candidate, question, chosen, types), PARAMS)
@@ -158,4 +159,4 @@ def build_answer(index: Index, hits: Sequence[Hit], question: str, query_vector:
     if choices[0].probability < selector.threshold:
         return refuse(question, _refusal_reason(analysed), [c.candidate for c in choices],
                       confidence=choices[0].probability)
-    return _answer(analysed, choices, selector.types.probabilities(analysed))
+    return _answer(analysed, choices, selector.types.probabilities(analysed), selector.threshold)

@@ -118,9 +118,14 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a | b else 0.0
 
 
-def retold_differently(choices: Sequence[Choice], question: Question, params: AnswerParams
-                       ) -> tuple[Candidate, set[str], set[str]] | None:
+def retold_differently(choices: Sequence[Choice], question: Question, params: AnswerParams,
+                       floor: float = 1.0) -> tuple[Candidate, set[str], set[str]] | None:
     """Another document telling the best passage's sentence with other names or numbers.
+
+    The other passage must be nearly as likely to answer as the best (``rival_share``), or
+    likely enough to have been given as the answer on its own (``floor``, the selector's
+    refusal threshold): the same sentence in two sources differs in the ranker's eyes only by
+    retrieval order, which says nothing about which source is right.
 
     Returns the other candidate and the specifics only the best / only the other states.
     """
@@ -129,7 +134,7 @@ def retold_differently(choices: Sequence[Choice], question: Question, params: An
     specifics = _specifics(best, question)
     for choice in choices[1:]:
         other = choice.candidate
-        if choice.probability < params.rival_share * choices[0].probability:
+        if choice.probability < min(floor, params.rival_share * choices[0].probability):
             break
         if other.doc.doc_id == best.doc.doc_id or len(other.sentences) != len(best.sentences):
             continue
