@@ -106,7 +106,8 @@ def test_tatqa(tmp_path: Path) -> None:
     source = tmp_path / "tatqa.json"
     source.write_text(json.dumps(contexts), encoding="utf-8")
     counts = convert_tatqa.convert(source, tmp_path / "out")
-    assert counts == {"documents": 1, "questions": 1, "skipped": 0, "training": 1}
+    assert counts == {"documents": 1, "questions": 1, "skipped": 0, "training": 1,
+                      "table_documents": 1, "table_questions": 0}
     base = tmp_path / "out" / "tatqa"
     manifest = _check_corpus(base / "corpus")
     assert manifest["tatqa-3ffd9053.txt"]["doc_id"] == "tatqa-3ffd9053"

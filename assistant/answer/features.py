@@ -1,9 +1,7 @@
 """Features of each candidate for the selector: pure functions, candidates in, a matrix out.
 
 Each feature is a general property of a (question, passage) pair: how much of the question's
-term weight the passage holds in its setting (BM25 idf, other spellings allowed; the document's
-title, the headings above the passage and the sentence a leading pronoun points back to count,
-``text/outline.py``), how much it holds alone, how close their meanings are
+term weight the passage holds (BM25 idf, other spellings allowed), how close their meanings are
 (cosine of the embeddings), where retrieval ranked it, whether it states the question's own
 numbers, and whether it holds an entity of the kind the question asks for (the question's
 answer-type distribution comes from the selector's learned type model). Nothing here names a
@@ -30,8 +28,7 @@ WORDS = (*QUESTION_WORDS, "none")
 
 FEATURES: tuple[str, ...] = (
     "cosine", "cosine_gap", "cosine_rank",
-    "coverage", "coverage_gap", "coverage_rank", "coverage_own", "coverage_context",
-    "coverage_previous", "table_row", "list_item", "refers_back",
+    "coverage", "coverage_gap", "coverage_rank", "coverage_context", "coverage_previous",
     "missing_share", "missing_max", "absent_share", "absent_names", "terms",
     "hit_rank", "dense_rank", "bm25_rank", "fused",
     "length", "novel_share", "restates", "is_question", "ordinal", "pair",
@@ -48,21 +45,6 @@ def _tokens(index: Index, candidate: Candidate) -> frozenset[str]:
     out: frozenset[str] = frozenset()
     for sentence in candidate.sentences:
         out |= index.sentence_tokens(sentence)
-    return out
-
-
-def _text_tokens(text: str) -> frozenset[str]:
-    return frozenset(cached_tokens(text))
-
-
-def _setting_tokens(index: Index, candidate: Candidate) -> frozenset[str]:
-    """What the reader knows around the passage: the document's title, the headings above it,
-    and the sentence a leading pronoun points back to."""
-    out = _text_tokens(candidate.doc.title)
-    for heading in candidate.section:
-        out |= _text_tokens(heading)
-    if candidate.antecedent is not None:
-        out |= index.sentence_tokens(candidate.antecedent)
     return out
 
 
@@ -105,46 +87,37 @@ def _support(candidates: Sequence[Candidate], novel: Sequence[Sequence[Novel]]
     return [{key: len(docs[key]) - 1 for _, key in found} for found in novel]
 
 
-def _coverage(question: Question, tokens: frozenset[str], setting: frozenset[str],
-              context: frozenset[str], previous: frozenset[str]) -> dict[str, float]:
-    """How much of the question's term weight the passage holds: in its setting, alone, with
-    its paragraph's earlier sentences; and how much is missing or never in the corpus."""
-    around = question.matched(context)
-    weight = question.total_weight
-    pairs = list(zip(question.weights, around, strict=True))
-    absent = [(t in question.names, w) for t, w in zip(question.terms, question.weights,
-                                                        strict=True) if t in question.absent]
-    return {
-        "coverage": question.coverage(setting),
-        "coverage_own": question.coverage(tokens),
-        "coverage_context": question.coverage(context),
-        "coverage_previous": question.coverage(previous),
-        "missing_share": sum(w for w, a in pairs if not a) / weight,
-        "missing_max": max((w for w, a in pairs if not a), default=0.0) / weight,
-        "absent_share": sum(w for _, w in absent) / weight,
-        "absent_names": sum(w for name, w in absent if name) / weight,
-    }
-
-
 def _row(
     index: Index, question: Question, candidate: Candidate, asked: frozenset[str]
 ) -> dict[str, float]:
     tokens = _tokens(index, candidate)
-    setting = tokens | _setting_tokens(index, candidate)
-    context = setting
+    context_tokens: frozenset[str] = frozenset(cached_tokens(candidate.doc.title))
     for sentence in candidate.context:
-        context |= index.sentence_tokens(sentence)
+        context_tokens |= index.sentence_tokens(sentence)
     previous = index.sentence_tokens(candidate.context[-1]) if candidate.context else frozenset()
+    around = question.matched(tokens | context_tokens)
+    weight = question.total_weight
     stated = numerals(candidate.text)
     years = {n for n in stated if len(n) == 4 and n[:2] in ("19", "20")}
     novel = _novel_entities(candidate, asked)
     hit = candidate.hit
-    row = _coverage(question, tokens, setting, context, previous)
-    row.update({
+    row = {
         "cosine": _cosine(index, candidate, question),
-        "table_row": float(candidate.kind == "table_row"),
-        "list_item": float(candidate.kind == "list_item"),
-        "refers_back": float(candidate.antecedent is not None),
+        "coverage": question.coverage(tokens),
+        "coverage_context": question.coverage(tokens | context_tokens),
+        "coverage_previous": question.coverage(previous),
+        "missing_share": sum(w for w, a in zip(question.weights, around, strict=True) if not a)
+        / weight,
+        "missing_max": max((w for w, a in zip(question.weights, around, strict=True) if not a),
+                           default=0.0) / weight,
+        "absent_share": sum(
+            w for t, w in zip(question.terms, question.weights, strict=True)
+            if t in question.absent
+        ) / weight,
+        "absent_names": sum(
+            w for t, w in zip(question.terms, question.weights, strict=True)
+            if t in question.absent and t in question.names
+        ) / weight,
         "terms": float(len(question.terms)),
         "hit_rank": float(candidate.hit_rank),
         "dense_rank": float(hit.dense_rank or MISSING_RANK),
@@ -167,7 +140,7 @@ def _row(
             e.label == "DATE" and _is_full_date(candidate.entity_text(e))
             for e in candidate.entities
         )),
-    })
+    }
     labels = [label for label, _ in novel]
     for label in ENTITY_LABELS:
         row[f"entities_{label}"] = float(labels.count(label))
