@@ -8,6 +8,8 @@ shared ``embedder`` fixture in ``conftest.py``.
 from __future__ import annotations
 
 import shutil
+import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -139,3 +141,23 @@ def start_server(embedder: Any) -> Iterator[Any]:
 def writable_settings(api_settings: Settings, tmp_path: Path) -> Settings:
     """A copy of the session's index that a test may change (uploads, deletes)."""
     return copy_index(api_settings, tmp_path / "data", allow_anonymous_writes=True)
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on, on loopback, for a server started as a process."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 240) -> None:
+    """Return once ``url``/readyz says 200; fail if ``process`` exits or time runs out."""
+    deadline = time.monotonic() + seconds
+    while True:
+        assert process.poll() is None and time.monotonic() < deadline, "the server did not start"
+        try:
+            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)

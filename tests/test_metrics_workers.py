@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -25,31 +23,13 @@ LINE = re.compile(
 )
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 240
-    while True:
-        assert process.poll() is None and time.monotonic() < deadline, "the server did not start"
-        try:
-            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-
-
 def test_metrics_are_summed_over_workers(api_settings: Any, tmp_path: Path) -> None:
-    from api_fixtures import copy_index
+    from api_fixtures import copy_index, free_port, wait_ready
 
     settings = copy_index(api_settings, tmp_path / "data")
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_DATA_DIR": str(settings.data_dir)}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    port = _port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     cli = Path(sys.executable).with_name("assistant")
     server = subprocess.Popen(
@@ -57,7 +37,7 @@ def test_metrics_are_summed_over_workers(api_settings: Any, tmp_path: Path) -> N
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_ready(url, server)
+        wait_ready(url, server)
         for _ in range(REQUESTS):  # a new connection each: the kernel spreads them over workers
             assert httpx.get(url + "/v1/documents", timeout=30).status_code == 200
         counts = []

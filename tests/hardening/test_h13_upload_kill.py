@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from assistant.index.layout import DataDir
@@ -34,12 +33,6 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
 """
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _bulk() -> bytes:
     # New text to embed, so the ingest takes a while and the kill lands inside the upload.
     return "\n\n".join(" ".join(f"Depot {i}-{j} moved {i * j + 7} pallets of tin." for j in
@@ -48,22 +41,17 @@ def _bulk() -> bytes:
 
 def test_a_server_killed_mid_upload_leaves_nothing_behind(writable_settings: Any,
                                                           start_server: Any) -> None:
+    from api_fixtures import free_port, wait_ready
+
     data = Path(writable_settings.data_dir)
     before = DataDir(data).current()
-    port = _port()
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-c", SERVE, str(data), str(port)],
                               env={**os.environ, "HF_HUB_OFFLINE": "1"})
     try:
         url = f"http://127.0.0.1:{port}"
+        wait_ready(url, server)
         deadline = time.monotonic() + 120
-        while True:
-            assert server.poll() is None and time.monotonic() < deadline, "server did not start"
-            try:
-                if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
         upload = subprocess.Popen([sys.executable, "-c", (
             "import sys, httpx; httpx.post(sys.argv[1], timeout=300, "
             "files={'file': ('bulk.txt', open(sys.argv[2], 'rb'))})"),

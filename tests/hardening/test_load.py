@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -40,26 +39,8 @@ def rss_kib(pid: int) -> int:
     raise AssertionError("no VmRSS")
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 180
-    while True:
-        assert process.poll() is None and time.monotonic() < deadline, "the server did not start"
-        try:
-            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-
-
 def test_load_while_uploading_and_ingesting(api_settings: Any, tmp_path: Path) -> None:
-    from api_fixtures import copy_index
+    from api_fixtures import copy_index, free_port, wait_ready
 
     settings = copy_index(api_settings, tmp_path / "data")
     corpus = tmp_path / "corpus"
@@ -67,12 +48,12 @@ def test_load_while_uploading_and_ingesting(api_settings: Any, tmp_path: Path) -
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_DATA_DIR": str(settings.data_dir),
            "ASSISTANT_API_KEYS": KEY}
     cli = Path(sys.executable).with_name("assistant")
-    port = _port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([str(cli), "serve", "--host", "127.0.0.1", "--port", str(port)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_ready(url, server)
+        wait_ready(url, server)
         run_load(url, server, corpus, env, cli)
     finally:
         server.terminate()
