@@ -71,9 +71,11 @@ def upload_name(filename: str) -> str:
 class Library:
     """Uploads and deletions of single documents; one at a time per process."""
 
-    def __init__(self, settings: Settings, holder: IndexHolder) -> None:
+    def __init__(self, settings: Settings, holder: IndexHolder,
+                 fetch_policy: CallbackPolicy | None = None) -> None:
         self.settings = settings
         self.holder = holder
+        self.fetch_policy = fetch_policy  # None: resolve and connect as ASSISTANT_FETCH_ALLOW says
         self._lock = threading.Lock()
 
     @property
@@ -128,7 +130,7 @@ class Library:
         Raises:
             FetchError: refused or failed; and whatever ``add`` raises.
         """
-        fetched = fetch(url, self.settings, policy)
+        fetched = fetch(url, self.settings, policy or self.fetch_policy)
         return self.add(fetched.name, io.BytesIO(fetched.data), doc_id)
 
     def _stage(self, source: BinaryIO, doc_id: str, suffix: str) -> Path:

@@ -16,6 +16,8 @@ from assistant.errors import FetchError, TooLargeError, UnsupportedFileError
 from assistant.ingest.fetch import fetch, fetch_policy, file_name
 from assistant.settings import Settings
 
+pytest_plugins = ["api_fixtures"]
+
 PAGE = (b"<html><head><title>Quarry Notice</title></head><body><h1>Quarry Notice</h1>"
         b"<p>The Ashby quarry shipped 8,400 tonnes of gravel in 2025, its most since 2019.</p>"
         b"<p>Its operator, Marlow Aggregates, plans a second crusher.</p></body></html>")
@@ -122,3 +124,32 @@ def test_file_names_come_from_the_path_and_the_content_type() -> None:
     assert file_name(httpx.URL("https://a.example/"), "application/pdf") == "a.example.pdf"
     with pytest.raises(UnsupportedFileError):
         file_name(httpx.URL("https://a.example/x"), "")
+
+
+def test_the_api_fetches_a_document_and_answers_from_it(origin: str, api_settings: Any,
+                                                         embedder: Any, tmp_path: Any) -> None:
+    from api_fixtures import copy_index, served
+
+    settings = copy_index(api_settings, tmp_path / "data", api_keys=["k-fetch"],
+                          fetch_allow=["127.0.0.1"])
+    for live in served(settings, embedder):
+        with live.client() as http:
+            key = {"Authorization": "Bearer k-fetch"}
+            refused = http.post("/v1/fetch", json={"url": "ftp://example.org/a.txt"},
+                                headers=key)
+            assert refused.status_code == 400  # the schema's pattern, before anything is fetched
+            anonymous = http.post("/v1/fetch", json={"url": f"{origin}/notice.html"})
+            assert anonymous.status_code == 401
+            added = http.post("/v1/fetch", json={"url": f"{origin}/notice.html"},
+                              headers=key)
+            assert added.status_code == 201, added.text
+            assert added.json()["doc_id"] == "notice" and added.json()["added"] == ["notice"]
+            again = http.post("/v1/fetch", json={"url": f"{origin}/notice.html"},
+                              headers=key)
+            assert again.status_code == 200 and not again.json()["changed"]
+            gone = http.post("/v1/fetch", json={"url": f"{origin}/gone"}, headers=key)
+            assert gone.status_code == 400 and gone.json()["error"]["code"] == "fetch_failed"
+            answer = http.post("/v1/ask", headers=key, json={
+                "question": "How much gravel did the Ashby quarry ship in 2025?"}).json()
+            assert not answer["refused"] and "8,400 tonnes" in answer["answer"]
+            assert {c["doc_id"] for c in answer["citations"]} == {"notice"}

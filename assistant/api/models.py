@@ -26,6 +26,7 @@ from ..contract import (  # noqa: F401 - the wire models, re-exported for the ro
     malformed_text,
 )
 from ..conversation.store import ID_PATTERN
+from ..ingest.sources import DOC_ID_PATTERN
 
 # What the routes enforce themselves (400, naming the rule), stated for clients and fuzzers.
 QUESTION_SCHEMA: dict[str, Any] = {"minLength": 1, "pattern": "\\S"}
@@ -158,6 +159,24 @@ class DocumentDetail(DocumentSummary):
     chunks: int
     facts: int
     text_url: str = Field(description="Where the text that citation offsets point into is.")
+
+
+class FetchRequest(BaseModel):
+    """A document to fetch from the web and ingest like an upload."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"url": "https://example.org/reports/site-visit.html"},
+        {"url": "https://example.org/notes.pdf", "doc_id": "site-visit-notes"},
+    ]})
+    url: Text = Field(
+        description="An http(s) URL whose host resolves to public addresses (or to networks "
+        "ASSISTANT_FETCH_ALLOW names); redirects are followed and checked again.",
+        json_schema_extra={"minLength": 1, "maxLength": 2048, "pattern": r"^https?://\S+$"},
+    )
+    doc_id: Text | None = Field(
+        default=None, description="Default: from the URL's path.",
+        json_schema_extra={"pattern": DOC_ID_PATTERN},
+    )
 
 
 class IngestResult(BaseModel):

@@ -19,6 +19,7 @@ from hardening_helpers import HOOK_SECRET, RecordingTransport, offline_resolver
 from assistant.app import create_app
 from assistant.bots.callbacks import CallbackPolicy
 from assistant.index.loaded import IndexHolder
+from assistant.ingest.fetch import fetch_policy
 from assistant.service import Assistant
 from assistant.settings import Settings
 
@@ -75,6 +76,9 @@ def fuzzed(api_settings: Settings, embedder: Any,
                           api_keys=[KEY], hook_secret=HOOK_SECRET)
     policy = CallbackPolicy(resolve=offline_resolver, transport=RecordingTransport())
     app = create_app(settings, Assistant(settings, IndexHolder(settings, embedder)), policy)
+    # Document URLs likewise: names are not looked up, fetches are recorded, not sent.
+    app.state.library.fetch_policy = fetch_policy(settings, resolve=offline_resolver,
+                                                  transport=RecordingTransport())
     server = LiveServer(app).start()
     yield server
     server.stop()

@@ -26,6 +26,7 @@ from ..models import (
     DocumentList,
     DocumentListItem,
     DocumentSummary,
+    FetchRequest,
     IngestResult,
     SuggestionList,
     SuggestionOut,
@@ -132,6 +133,27 @@ def upload_document(
     if doc_id is not None:
         valid_doc_id(doc_id)
     new_id, report = library.add(file.filename or "", file.file, doc_id)
+    if not report.added:
+        response.status_code = 200
+    return _result(new_id, report)
+
+
+@write_router.post(
+    "/v1/fetch",
+    response_model=IngestResult,
+    status_code=201,
+    responses={201: {"links": document_links()},
+               200: {"model": IngestResult, "description": "Replaced or already indexed.",
+                     "links": document_links()},
+               **error_responses(400, 401, 403, 409, 413, 415)},
+)
+def fetch_document(body: FetchRequest, response: Response, library: LibraryDep) -> IngestResult:
+    """Fetch a document from a URL and ingest it as an upload (atomic). The host is checked
+    after resolution and the connection pinned to the checked address (no SSRF); a refused or
+    failed fetch is a 400 ``fetch_failed`` saying why."""
+    if body.doc_id is not None:
+        valid_doc_id(body.doc_id)
+    new_id, report = library.add_url(body.url, body.doc_id)
     if not report.added:
         response.status_code = 200
     return _result(new_id, report)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from ...contract import error_responses, finite
+from ...ingest.sources import DOC_ID_PATTERN
 from ...types import Fact
 from ..deps import AssistantDep, valid_doc_id
 from ..models import FactList, FactOut
@@ -33,7 +34,8 @@ def list_facts(
         max_length=500, description="Attribute contains.")] = None,
     value: Annotated[float | None, Query(description="A number inside the fact's range.")] = None,
     unit: Annotated[str | None, Query(max_length=32, description='e.g. "t", "USD", "%".')] = None,
-    doc_id: Annotated[str | None, Query(description="Only this document's facts.")] = None,
+    doc_id: Annotated[str | None, Query(description="Only this document's facts.",
+                                        pattern=DOC_ID_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> FactList:
     """Query the structured facts by words, subject, attribute, value, unit or document."""
