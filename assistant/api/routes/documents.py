@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 from fastapi.responses import PlainTextResponse
@@ -112,14 +112,20 @@ def get_document_text(doc_id: DocIdPath, assistant: AssistantDep) -> Response:
     return PlainTextResponse(document.text, media_type="text/plain; charset=utf-8")
 
 
+# What adding a document answers: 201 added, 200 replaced or already there, or why not.
+_INGESTED: dict[int | str, dict[str, Any]] = {
+    201: {"links": document_links()},
+    200: {"model": IngestResult, "description": "Replaced or already indexed.",
+          "links": document_links()},
+    **error_responses(400, 401, 403, 409, 413, 415),
+}
+
+
 @write_router.post(
     "/v1/documents",
     response_model=IngestResult,
     status_code=201,
-    responses={201: {"links": document_links()},
-               200: {"model": IngestResult, "description": "Replaced or already indexed.",
-                     "links": document_links()},
-               **error_responses(400, 401, 403, 409, 413, 415)},
+    responses=_INGESTED,
 )
 def upload_document(
     response: Response,
@@ -132,20 +138,14 @@ def upload_document(
     """Upload one document and ingest it into a new index generation (atomic)."""
     if doc_id is not None:
         valid_doc_id(doc_id)
-    new_id, report = library.add(file.filename or "", file.file, doc_id)
-    if not report.added:
-        response.status_code = 200
-    return _result(new_id, report)
+    return _added(*library.add(file.filename or "", file.file, doc_id), response)
 
 
 @write_router.post(
     "/v1/fetch",
     response_model=IngestResult,
     status_code=201,
-    responses={201: {"links": document_links()},
-               200: {"model": IngestResult, "description": "Replaced or already indexed.",
-                     "links": document_links()},
-               **error_responses(400, 401, 403, 409, 413, 415)},
+    responses=_INGESTED,
 )
 def fetch_document(body: FetchRequest, response: Response, library: LibraryDep) -> IngestResult:
     """Fetch a document from a URL and ingest it as an upload (atomic). The host is checked
@@ -153,10 +153,14 @@ def fetch_document(body: FetchRequest, response: Response, library: LibraryDep) 
     failed fetch is a 400 ``fetch_failed`` saying why."""
     if body.doc_id is not None:
         valid_doc_id(body.doc_id)
-    new_id, report = library.add_url(body.url, body.doc_id)
+    return _added(*library.add_url(body.url, body.doc_id), response)
+
+
+def _added(doc_id: str, report: IngestReport, response: Response) -> IngestResult:
+    """201 when the document is new, 200 when it replaced one or was already indexed."""
     if not report.added:
         response.status_code = 200
-    return _result(new_id, report)
+    return _result(doc_id, report)
 
 
 @write_router.delete("/v1/documents/{doc_id}", response_model=IngestResult,
