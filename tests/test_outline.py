@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from assistant.answer.candidates import gather_candidates
+from assistant.answer.features import INDEX, base_features
+from assistant.answer.question import analyse
 from assistant.index.loaded import IndexHolder
 from assistant.ingest.pipeline import ingest
 from assistant.ingest.structure import Heading, Paragraph, Table, render
@@ -67,3 +71,11 @@ def test_headings_are_context_not_answers(tmp_path: Path, embedder) -> None:
     assert her.antecedent is not None and "harbour master" in her.antecedent.text
     row = next(c for c in candidates if c.text.startswith("North Quay"))
     assert row.kind == "table_row" and row.section == ("Pelling Harbour Authority", "Berths")
+    analysed = analyse(question, index, result.query_vector)
+    matrix, _ = base_features(index, analysed, candidates)
+    i = texts.index("Her name is Ines Carrow.")
+    own, setting = matrix[i, INDEX["coverage_own"]], matrix[i, INDEX["coverage"]]
+    assert own < 0.3 and setting > 0.9  # the heading and the sentence before say whose name
+    assert matrix[i, INDEX["refers_back"]] == 1.0
+    assert np.all(matrix[:, INDEX["coverage"]] >= matrix[:, INDEX["coverage_own"]])
+    assert matrix[texts.index(row.text), INDEX["table_row"]] == 1.0

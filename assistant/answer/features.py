@@ -1,7 +1,10 @@
 """Features of each candidate for the selector: pure functions, candidates in, a matrix out.
 
 Each feature is a general property of a (question, passage) pair: how much of the question's
-term weight the passage holds (BM25 idf, other spellings allowed), how close their meanings are
+term weight the passage holds in its setting (BM25 idf, other spellings allowed; the document's
+title, the headings above the passage and the sentence a leading pronoun points back to count,
+``text/outline.py``), how much it holds alone, which of the names the question asks about
+other passages state and it does not, how close their meanings are
 (cosine of the embeddings), where retrieval ranked it, whether it states the question's own
 numbers, and whether it holds an entity of the kind the question asks for (the question's
 answer-type distribution comes from the selector's learned type model). Nothing here names a
@@ -16,6 +19,7 @@ import numpy as np
 
 from ..index.loaded import Index
 from ..text.tokens import cached_tokens
+from ..text.words import known_words
 from .candidates import Candidate
 from .question import QUESTION_WORDS, Question, numerals
 
@@ -28,8 +32,10 @@ WORDS = (*QUESTION_WORDS, "none")
 
 FEATURES: tuple[str, ...] = (
     "cosine", "cosine_gap", "cosine_rank",
-    "coverage", "coverage_gap", "coverage_rank", "coverage_context", "coverage_previous",
-    "missing_share", "missing_max", "absent_share", "absent_names", "terms",
+    "coverage", "coverage_gap", "coverage_rank", "coverage_own", "coverage_context",
+    "coverage_previous", "table_row", "list_item", "refers_back",
+    "missing_share", "missing_max", "missing_own_max", "names_missing_own", "names_elsewhere",
+    "absent_share", "absent_names", "terms",
     "hit_rank", "dense_rank", "bm25_rank", "fused",
     "length", "novel_share", "restates", "is_question", "ordinal", "pair",
     "numerals_asked", "numerals_found", "novel_numerals", "other_year",
@@ -46,6 +52,75 @@ def _tokens(index: Index, candidate: Candidate) -> frozenset[str]:
     for sentence in candidate.sentences:
         out |= index.sentence_tokens(sentence)
     return out
+
+
+def _text_tokens(text: str) -> frozenset[str]:
+    return frozenset(cached_tokens(text))
+
+
+def _setting_tokens(index: Index, candidate: Candidate) -> frozenset[str]:
+    """What the reader knows around the passage: the document's title, the headings above it,
+    and the sentence a leading pronoun points back to."""
+    out = _text_tokens(candidate.doc.title)
+    for heading in candidate.section:
+        out |= _text_tokens(heading)
+    if candidate.antecedent is not None:
+        out |= index.sentence_tokens(candidate.antecedent)
+    return out
+
+
+def _names_elsewhere(index: Index, question: Question, candidates: Sequence[Candidate]
+                     ) -> np.ndarray:
+    """Per candidate, the question's name weight that other candidates state but this one
+    does not, even in its setting: a passage about something else than the one asked about."""
+    named = [t in question.names for t in question.terms]
+    if not any(named):
+        return np.zeros(len(candidates))
+    own = [question.matched(_tokens(index, c)) for c in candidates]
+    setting = [question.matched(_tokens(index, c) | _setting_tokens(index, c))
+               for c in candidates]
+    stated = [any(o[j] for o in own) for j in range(len(named))]
+    weight = question.total_weight
+    return np.array([
+        sum(w for j, w in enumerate(question.weights) if named[j] and stated[j] and not s[j])
+        / weight for s in setting
+    ])
+
+
+def _asked_names(question: Question) -> list[int]:
+    """Indices of the question's terms that name something specific: a capitalised word past
+    its first that English does not use at large (a capitalised common word, "the Company's",
+    names nothing in particular)."""
+    common = known_words()
+    return [j for j, t in enumerate(question.terms)
+            if t in question.names and t.isalpha() and t not in common]
+
+
+def _paragraph_tokens(candidate: Candidate) -> frozenset[str]:
+    """Tokens of the passage's paragraph, from its start to the passage's end."""
+    text = candidate.doc.text
+    start = text.rfind("\n", 0, candidate.start) + 1
+    return frozenset(cached_tokens(text[start : candidate.end]))
+
+
+def off_subject(index: Index, question: Question, candidates: Sequence[Candidate]) -> np.ndarray:
+    """Per candidate, whether it is about something else than the question asks: every name
+    the question asks about is stated by some retrieved passage, and none of them by this one,
+    its paragraph or its setting (title, headings, a leading pronoun's antecedent)."""
+    names = _asked_names(question)
+    off = np.zeros(len(candidates), dtype=bool)
+    if not names:
+        return off
+    own = [question.matched(_tokens(index, c)) for c in candidates]
+    stated = [sum(o[j] for o in own) for j in names]
+    if not all(stated):
+        return off  # a name no passage states: the learned refusal decides
+    if max(stated) * 2 > len(candidates):
+        return off  # a name most passages state says little about which one is meant
+    for i, c in enumerate(candidates):
+        matched = question.matched(_paragraph_tokens(c) | _setting_tokens(index, c))
+        off[i] = not any(matched[j] for j in names)
+    return off
 
 
 def _cosine(index: Index, candidate: Candidate, question: Question) -> float:
@@ -87,37 +162,51 @@ def _support(candidates: Sequence[Candidate], novel: Sequence[Sequence[Novel]]
     return [{key: len(docs[key]) - 1 for _, key in found} for found in novel]
 
 
+def _coverage(question: Question, tokens: frozenset[str], setting: frozenset[str],
+              context: frozenset[str], previous: frozenset[str]) -> dict[str, float]:
+    """How much of the question's term weight the passage holds: in its setting, alone, with
+    its paragraph's earlier sentences; and how much is missing or never in the corpus."""
+    around = question.matched(context)
+    weight = question.total_weight
+    pairs = list(zip(question.weights, around, strict=True))
+    absent = [(t in question.names, w) for t, w in zip(question.terms, question.weights,
+                                                        strict=True) if t in question.absent]
+    return {
+        "coverage": question.coverage(setting),
+        "coverage_own": question.coverage(tokens),
+        "coverage_context": question.coverage(context),
+        "coverage_previous": question.coverage(previous),
+        "missing_share": sum(w for w, a in pairs if not a) / weight,
+        "missing_max": max((w for w, a in pairs if not a), default=0.0) / weight,
+        "missing_own_max": max((w for w, a in zip(question.weights, question.matched(tokens),
+                                                  strict=True) if not a), default=0.0) / weight,
+        "names_missing_own": sum(w for t, w, a in zip(question.terms, question.weights,
+                                                      question.matched(tokens), strict=True)
+                                 if t in question.names and not a) / weight,
+        "absent_share": sum(w for _, w in absent) / weight,
+        "absent_names": sum(w for name, w in absent if name) / weight,
+    }
+
+
 def _row(
     index: Index, question: Question, candidate: Candidate, asked: frozenset[str]
 ) -> dict[str, float]:
     tokens = _tokens(index, candidate)
-    context_tokens: frozenset[str] = frozenset(cached_tokens(candidate.doc.title))
+    setting = tokens | _setting_tokens(index, candidate)
+    context = setting
     for sentence in candidate.context:
-        context_tokens |= index.sentence_tokens(sentence)
+        context |= index.sentence_tokens(sentence)
     previous = index.sentence_tokens(candidate.context[-1]) if candidate.context else frozenset()
-    around = question.matched(tokens | context_tokens)
-    weight = question.total_weight
     stated = numerals(candidate.text)
     years = {n for n in stated if len(n) == 4 and n[:2] in ("19", "20")}
     novel = _novel_entities(candidate, asked)
     hit = candidate.hit
-    row = {
+    row = _coverage(question, tokens, setting, context, previous)
+    row.update({
         "cosine": _cosine(index, candidate, question),
-        "coverage": question.coverage(tokens),
-        "coverage_context": question.coverage(tokens | context_tokens),
-        "coverage_previous": question.coverage(previous),
-        "missing_share": sum(w for w, a in zip(question.weights, around, strict=True) if not a)
-        / weight,
-        "missing_max": max((w for w, a in zip(question.weights, around, strict=True) if not a),
-                           default=0.0) / weight,
-        "absent_share": sum(
-            w for t, w in zip(question.terms, question.weights, strict=True)
-            if t in question.absent
-        ) / weight,
-        "absent_names": sum(
-            w for t, w in zip(question.terms, question.weights, strict=True)
-            if t in question.absent and t in question.names
-        ) / weight,
+        "table_row": float(candidate.kind == "table_row"),
+        "list_item": float(candidate.kind == "list_item"),
+        "refers_back": float(candidate.antecedent is not None),
         "terms": float(len(question.terms)),
         "hit_rank": float(candidate.hit_rank),
         "dense_rank": float(hit.dense_rank or MISSING_RANK),
@@ -140,7 +229,7 @@ def _row(
             e.label == "DATE" and _is_full_date(candidate.entity_text(e))
             for e in candidate.entities
         )),
-    }
+    })
     labels = [label for label, _ in novel]
     for label in ENTITY_LABELS:
         row[f"entities_{label}"] = float(labels.count(label))
@@ -180,6 +269,7 @@ def base_features(
         for name, value in _row(index, question, candidate, asked).items():
             matrix[i, INDEX[name]] = value
         matrix[i, INDEX["support"]] = max(support[i].values(), default=0)
+    matrix[:, INDEX["names_elsewhere"]] = _names_elsewhere(index, question, candidates)
     _relative(matrix, "cosine")
     _relative(matrix, "coverage")
     return matrix, [[(label, support[i][key]) for label, key in found]

@@ -12,6 +12,10 @@ as one small artefact (``model/``, with its model card):
    builder refuses when the best candidate's probability is under ``threshold``, which was
    chosen out-of-fold for a target false-refusal rate.
 
+One fixed check comes after them: a passage about another thing than the one the question
+names (``features.off_subject``) gets probability 0 and goes last, so "the grade of X" is never
+answered with Y's grade, however alike the two sentences read.
+
 Scoring is pure numpy plus one LightGBM prediction; nothing is trained or downloaded here.
 """
 
@@ -29,7 +33,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..index.loaded import Index
 from .candidates import Candidate
-from .features import FEATURES, WORDS, candidate_features
+from .features import FEATURES, WORDS, candidate_features, off_subject
 from .question import Question
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
@@ -62,6 +66,7 @@ def type_inputs(vector: np.ndarray, word: str) -> np.ndarray:
 
 
 CALIBRATION_INPUTS = ("score", "score_gap", "coverage", "missing_share", "missing_max",
+                      "names_elsewhere",
                       "absent_share", "absent_names", "type_fit", "cosine")
 
 
@@ -123,7 +128,10 @@ def rank_candidates(
     # OpenMP pool cost 1-7 ms a question (measured in benchmarks/selection.py).
     scores = np.asarray(selector.ranker.predict(matrix, num_threads=1), dtype=np.float64)
     probabilities = selector.calibration.probabilities(scores, matrix)
-    order = np.argsort(-scores, kind="stable")
+    # A passage about another thing than the one named is never the answer, however close.
+    off = off_subject(index, question, candidates)
+    probabilities = np.where(off, 0.0, probabilities)
+    order = np.lexsort((-scores, off))
     return [Choice(candidates[i], float(probabilities[i]), float(scores[i])) for i in order]
 
 

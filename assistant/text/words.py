@@ -10,6 +10,9 @@ text (``quantities.py``), in datelines (``ingest/clean.py``) and in follow-up qu
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 FUNCTION_WORDS = frozenset(
     """a also an and any are as at be been being but by can could did do does each for from had
     has have he her his how i if in into is it its many me more most much my no nor not of on or
@@ -35,3 +38,17 @@ MONTHS: dict[str, int] = {
     name: number for number, names in enumerate(_MONTH_FORMS, start=1) for name in names
 }
 MONTH_NAMES = tuple(names[0] for names in _MONTH_FORMS)  # in full, January first
+
+
+@lru_cache(maxsize=1)
+def known_words() -> frozenset[str]:
+    """The words the packaged embedding model's tokenizer holds whole (its WordPiece vocabulary
+    without sub-word pieces): general English, its common names included. A word outside it
+    is rare in English at large, which is what makes a name specific."""
+    from ..index.embeddings import model_path
+
+    try:
+        lines = (Path(model_path()) / "vocab.txt").read_text(encoding="utf-8").split()
+    except (OSError, ImportError):
+        return frozenset()
+    return frozenset(w for w in lines if w.isalpha() and len(w) > 1)

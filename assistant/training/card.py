@@ -64,11 +64,15 @@ def write_card(report: TrainingReport, config: TrainingConfig, directory: Path) 
         f"- Ranker: LightGBM lambdarank, {RANKER_ROUNDS} rounds, "
         f"{RANKER_PARAMS['num_leaves']} leaves, learning rate {RANKER_PARAMS['learning_rate']}.",
         "- Calibration: logistic regression on the ranker's score, its gap to the question's best "
-        "and the candidate's evidence (coverage, missing and absent terms, type fit, cosine), "
+        "and the candidate's evidence (coverage, missing and absent terms, names other passages "
+        "state and it does not, type fit, cosine), "
         "fitted on out-of-fold scores of the suite questions and of each answerable one with "
         "its answering candidates taken away.",
         f"- Refusal threshold: {report.threshold:.3f}, the out-of-fold probability under which "
-        f"{config.false_refusal:.0%} of the answerable questions fall.", "",
+        f"{config.false_refusal:.0%} of the answerable questions fall.",
+        "- Not learned: a passage about another thing than the one the question names "
+        "(`features.off_subject`) gets probability 0 when the selector runs; the figures "
+        "below are the ranker's alone, `assistant eval --cross-fit` measures both.", "",
         "## Data", "",
         "Public data only: the suites below and questions generated from their corpora's own "
         "sentences (`assistant/training/generate.py`). Folds never split a group (questions "
