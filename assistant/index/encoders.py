@@ -64,6 +64,9 @@ class OnnxEncoder:
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = os.cpu_count() or 1
+        # Idle pool threads sleep instead of spinning: spinning kept a core busy after each
+        # query, taking it from the rest of the request (and from the other threads).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3  # warnings about unused initialisers are noise here
         providers = ["CUDAExecutionProvider", "CPUExecutionProvider"] if gpu else None
         self._session = ort.InferenceSession(
