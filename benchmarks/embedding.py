@@ -10,8 +10,9 @@ GPU, ``--device cuda`` measures it (fp16 under PyTorch, the CUDA provider under 
 
 ``--old-graph PATH`` adds a third contestant, interleaved with the others: a graph exported
 before the fusion (e.g. an older ``minilm-<hash>.onnx`` from a model cache) run the way it
-was run then (the transformers tokenizer wrapper, default session options), so the gain of
-the fused graph and the direct tokenizer is a ratio from one run.
+was run then (the transformers tokenizer wrapper), so the gain of the fused graph and the
+direct tokenizer is a ratio from one run. Both sessions have ONNX Runtime's thread spinning off
+(the old default was on), or the interleaved runs would disturb each other.
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ class OldOnnx:
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = os.cpu_count() or 1
+        # Not spinning, like the default session now: interleaved, a spinning pool would
+        # take the cores from the next contestant's query.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         self._session = ort.InferenceSession(str(graph), options,
                                              providers=["CPUExecutionProvider"])
