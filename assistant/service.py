@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from .answer.builder import build_answer
+from .answer.question import entities_later
 from .answer.selector import Selector, shipped_selector
 from .conversation.followup import rewrite
 from .conversation.store import (
@@ -88,6 +89,7 @@ class Assistant:
         started = time.perf_counter()
         text = clean_question(question, self.settings.max_question_chars)
         index = self.holder.get()
+        entities_later(text)  # spaCy reads the question while it is embedded and searched
         result = search(
             index,
             self.holder.embedder,

@@ -92,6 +92,21 @@ def test_the_export_is_made_once_and_reused(tmp_path: Path, embedder: Any) -> No
     assert not list(cache.glob("*.partial"))
 
 
+def test_the_cached_graph_is_fused(embedder: Any) -> None:
+    """ONNX Runtime's BERT fusions found every layer: one Attention node a layer, no loose
+    Softmax left (an export its patterns miss would still run, only slower)."""
+    import onnx
+
+    from assistant.index.embeddings import model_path
+    from assistant.index.encoders import LAYERS
+
+    cache = Path(os.environ["ASSISTANT_MODEL_CACHE_DIR"])
+    graph = onnx.load(str(exported_graph(model_path(), cache)), load_external_data=False)
+    ops = [node.op_type for node in graph.graph.node]
+    assert ops.count("Attention") == LAYERS and "Softmax" not in ops
+    assert ops.count("EmbedLayerNormalization") == 1
+
+
 def test_bad_backend_and_missing_gpu_are_clear_errors() -> None:
     with pytest.raises(ConfigError, match="unknown embedding backend 'tensorflow'"):
         Embedder(backend="tensorflow")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -87,9 +88,22 @@ def numerals(text: str) -> frozenset[str]:
     return frozenset(_NUMERAL_RE.findall(re.sub(r"(?<=\d),(?=\d{3})", "", fold(text))))
 
 
+# One thread runs spaCy over questions: the request thread hands it the question first
+# (``entities_later``), embeds and searches meanwhile (ONNX Runtime and Chroma release the
+# GIL), and collects the entities in ``analyse``. Same entities, found in the shadow of the
+# retrieval instead of after it; and spaCy never runs a question on two threads at once.
+_ENTITY_WORKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="question-entities")
+
+
 @lru_cache(maxsize=2048)
+def entities_later(text: str) -> Future[tuple[Entity, ...]]:
+    """The entities of the question ``text``, being found on the entity thread; recent
+    questions' are remembered."""
+    return _ENTITY_WORKER.submit(find_entities, text)
+
+
 def _entities(text: str) -> tuple[Entity, ...]:
-    return find_entities(text)
+    return entities_later(text).result()
 
 
 def defined_forms(terms: Sequence[str], definitions: Mapping[str, Sequence[Sequence[str]]]

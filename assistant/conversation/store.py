@@ -93,6 +93,10 @@ class ConversationStore:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False, timeout=30)
         self._db.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL syncs at checkpoints, not at every commit: a turn survives the
+        # process crashing, and only an OS crash or power cut can lose the last few. The
+        # fsync of FULL cost ~5 ms of every answer, more than BM25 and fusion together.
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(conversations)")}
         if "owner" not in columns:  # a store from before owners: its rows are admin-only

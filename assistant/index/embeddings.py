@@ -18,12 +18,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import ConfigError
-from .encoders import MAX_SEQ_TOKENS, Encoder, OnnxEncoder, TorchEncoder, length_order
+from .encoders import DIMENSIONS, MAX_SEQ_TOKENS, Encoder, OnnxEncoder, TorchEncoder, length_order
 
 if TYPE_CHECKING:
     from ..settings import Settings
 
-DIMENSIONS = 384
 BACKENDS = ("onnx", "torch")
 __all__ = ["DIMENSIONS", "MAX_SEQ_TOKENS", "Embedder", "EmbeddingCache", "model_path", "text_key"]
 

@@ -4,7 +4,8 @@ Both read the same tokenizer and give the same vectors (mean pooling over the at
 then L2 normalisation, as the model's sentence-transformers config says); the ONNX graph has
 the pooling and normalisation built in. ONNX Runtime on a CPU embeds a query about three times
 faster than PyTorch. The graph is exported from the packaged weights by ``torch.onnx`` once
-per data dir (a few seconds, no network) and reused; a GPU is used when one is present.
+per data dir, then fused by ONNX Runtime's transformer optimiser (a few seconds, no network),
+and reused; a GPU is used when one is present.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import numpy as np
 from ..errors import ConfigError
 
 MAX_SEQ_TOKENS = 256
+DIMENSIONS, HEADS, LAYERS = 384, 12, 6  # all-MiniLM-L6-v2
+GRAPH_VERSION = "fused1"  # bump when the export or its optimisation changes
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 log = logging.getLogger(__name__)
 
@@ -45,7 +48,12 @@ def cuda_wanted(device: str, available: bool) -> bool:
 
 
 class OnnxEncoder:
-    """The exported graph under ONNX Runtime (CUDA provider when asked for and present)."""
+    """The exported graph under ONNX Runtime (CUDA provider when asked for and present).
+
+    Texts are tokenised by a private copy of the fast tokenizer, set once to truncate at
+    ``MAX_SEQ_TOKENS`` and pad to the batch's longest text: the same ids the transformers
+    wrapper gives, without its per-call argument handling (a tenth of the cost for a query).
+    """
 
     def __init__(self, model_dir: str, export_dir: Path, device: str) -> None:
         import onnxruntime as ort
@@ -54,23 +62,44 @@ class OnnxEncoder:
         path = exported_graph(model_dir, export_dir)
         gpu = cuda_wanted(device, "CUDAExecutionProvider" in ort.get_available_providers())
         options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = os.cpu_count() or 1
+        # Idle pool threads sleep instead of spinning: spinning kept a core busy after each
+        # query, taking it from the rest of the request (and from the other threads).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3  # warnings about unused initialisers are noise here
         providers = ["CUDAExecutionProvider", "CPUExecutionProvider"] if gpu else None
         self._session = ort.InferenceSession(
             str(path), options, providers=providers or ["CPUExecutionProvider"]
         )
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir)
+        self._ids = batch_tokenizer(self.tokenizer)
         self.name = "onnx-cuda" if gpu else "onnx-cpu"
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        batch = self.tokenizer(
-            list(texts), padding=True, truncation=True, max_length=MAX_SEQ_TOKENS,
-            return_tensors="np",
-        )
-        feed = {k: np.asarray(batch[k], dtype=np.int64) for k in INPUTS}
-        out: np.ndarray = self._session.run(None, feed)[0]
+        out: np.ndarray = self._session.run(None, token_feed(self._ids, texts))[0]
         return out.astype(np.float32, copy=False)
+
+
+def batch_tokenizer(tokenizer: Any) -> Any:
+    """A copy of ``tokenizer``'s fast backend that truncates at ``MAX_SEQ_TOKENS`` and pads
+    to the longest text of a batch (the packaged tokenizer.json pads every text to 128)."""
+    from tokenizers import Tokenizer
+
+    backend = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
+    backend.enable_truncation(max_length=MAX_SEQ_TOKENS)
+    backend.enable_padding(pad_id=tokenizer.pad_token_id, pad_token=tokenizer.pad_token)
+    return backend
+
+
+def token_feed(backend: Any, texts: Sequence[str]) -> dict[str, np.ndarray]:
+    """The graph's inputs for ``texts``: ids, attention mask and token types, int64."""
+    encodings = backend.encode_batch(list(texts)) if len(texts) != 1 else [backend.encode(texts[0])]
+    return {
+        "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+        "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+        "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+    }
 
 
 class TorchEncoder:
@@ -120,22 +149,25 @@ def pooled(model: Any) -> Any:
 
 
 def exported_graph(model_dir: str, export_dir: Path) -> Path:
-    """The ONNX graph of the weights in ``model_dir``, exported into ``export_dir`` on first
+    """The fused ONNX graph of the weights in ``model_dir``, made in ``export_dir`` on first
     use and named by the weights' hash, so new weights never meet an old graph. Concurrent
     first uses each export to a private file and rename; the last rename wins, harmlessly."""
     weights = Path(model_dir) / "model.safetensors"
     digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
-    path = export_dir / f"minilm-{digest}.onnx"
+    path = export_dir / f"minilm-{digest}-{GRAPH_VERSION}.onnx"
     if path.is_file():
         return path
     export_dir.mkdir(parents=True, exist_ok=True)
     partial = export_dir / f".{path.name}.{os.getpid()}.partial"
+    plain = export_dir / f".{path.name}.{os.getpid()}.plain"
     log.info("exporting the embedding model to ONNX (once): %s", path)
     try:
-        _export(model_dir, partial)
+        _export(model_dir, plain)
+        _fuse(plain, partial)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
+        plain.unlink(missing_ok=True)
     return path
 
 
@@ -165,12 +197,32 @@ def _run_export(torch: Any, model: Any, sample: Any, target: Path) -> None:
     )
 
 
+def _fuse(plain: Path, target: Path) -> None:
+    """ONNX Runtime's BERT fusions over the exported graph: each layer's attention becomes one
+    ``Attention`` node, the embeddings one ``EmbedLayerNormalization``, residual adds and layer
+    norms ``SkipLayerNormalization``, about 700 nodes become 60; still fp32 (vectors agree
+    with the plain graph's to a cosine of 0.999999), and 20% less time for a query."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fused = optimize_model(
+            str(plain), model_type="bert", num_heads=HEADS, hidden_size=DIMENSIONS
+        )
+    found = fused.get_fused_operator_statistics()
+    if found.get("Attention", 0) != LAYERS:
+        log.warning("ONNX Runtime fused %s of %s attention layers", found.get("Attention"), LAYERS)
+    fused.save_model_to_file(str(target))
+
+
 def _weights(model_dir: str) -> Any:
-    """The packaged transformer in eval mode."""
+    """The packaged transformer in eval mode, its attention written out op by op ("eager"):
+    the form ONNX Runtime's fusions recognise (PyTorch's fused SDPA exports as a masked
+    pattern they do not), with the same arithmetic."""
     from transformers import AutoModel
 
     _quiet()
-    return AutoModel.from_pretrained(model_dir).eval()
+    return AutoModel.from_pretrained(model_dir, attn_implementation="eager").eval()
 
 
 def _quiet() -> None:
