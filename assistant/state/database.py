@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Insert, Table, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, NoSuchModuleError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from ..errors import ConfigError, UpstreamError
 from ..settings import Settings
@@ -125,7 +126,7 @@ class Database:
             yield
         except IntegrityError:
             raise
-        except DBAPIError as exc:
+        except (DBAPIError, PoolTimeoutError) as exc:  # down, failing, or every connection busy
             raise UpstreamError(unreachable_message(self, exc)) from None
 
 
