@@ -59,4 +59,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/retrieval.py
 
 clean:
-	rm -rf $(VENV) index/generations index/CURRENT index/*.sqlite
+	rm -rf $(VENV) index/generations index/CURRENT index/*.sqlite index/*.sqlite-* index/*.sqlite.lock
