@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test lint bench clean browser ocr
+.PHONY: install run test lint bench clean browser ocr postgres
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
@@ -41,7 +41,14 @@ ocr:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr >/dev/null; \
 	  else echo "error: tesseract is missing; run: sudo apt-get install tesseract-ocr"; exit 1; fi; }
 
-test: $(STAMP) browser ocr
+# The shared-state and scale-out tests run a real PostgreSQL from Debian's server binaries (as
+# an unprivileged user, on loopback); install them when missing, as for chromium.
+postgres:
+	@ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || command -v postgres >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
+	  else echo "error: PostgreSQL's server is missing; run: sudo apt-get install postgresql"; exit 1; fi; }
+
+test: $(STAMP) browser ocr postgres
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -52,4 +59,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/retrieval.py
 
 clean:
-	rm -rf $(VENV) index/generations index/CURRENT index/*.sqlite
+	rm -rf $(VENV) index/generations index/CURRENT index/*.sqlite index/*.sqlite-* index/*.sqlite.lock

@@ -17,7 +17,7 @@ AssistantError
 │   └── ConversationFullError   a conversation reached its turn limit
 ├── IndexNotReadyError      no index has been built yet (503)
 ├── ConfigError             a setting that cannot work (500)
-├── UpstreamError           an LLM endpoint or Chroma server failed (502)
+├── UpstreamError           an LLM endpoint, Chroma server or the database failed (502)
 └── EvalError               an evaluation cannot go on (no index, server unreachable)
 
 Messages name the bad value and the way out, never a server path. The HTTP faces (API, bots)

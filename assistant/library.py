@@ -4,10 +4,12 @@ Both build a complete new generation with ``assistant.ingest.pipeline.ingest`` (
 keep the old one until ``CURRENT`` switches; ``IndexHolder`` reloads on its next ``get()``).
 
 * add: the upload is copied into ``<data_dir>/staging/`` under a temporary name
-  (``<pid>-<token>--<doc_id><ext>``), read by its loader (a refused file goes no further), and
-  ingested as if it were ``<data_dir>/uploads/<doc_id><ext>``; only after the ingest commits is it
-  moved there. A process killed mid-way leaves only the staged file, and ``sweep()`` at start-up
-  settles it: moved into place if the index already holds exactly it, else deleted.
+  (``<pid>.<replica>-<token>--<doc_id><ext>``, the replica as a short hash of
+  ``ASSISTANT_REPLICA``), read by its loader (a refused file goes no further), and ingested as if
+  it were ``<data_dir>/uploads/<doc_id><ext>``; only after the ingest commits is it moved there.
+  A process killed mid-way leaves only the staged file, and ``sweep()`` at start-up settles it:
+  moved into place if the index already holds exactly it, else deleted. Replicas sharing the
+  data dir each settle only their own: another machine's pid says nothing here.
 * remove: the remaining documents' source files are ingested again with ``prune=True``;
   unchanged files are copied from the current generation by content hash, nothing is re-embedded.
 
@@ -26,6 +28,7 @@ import shutil
 import tempfile
 import threading
 import unicodedata
+import zlib
 from pathlib import Path
 from typing import BinaryIO
 
@@ -77,6 +80,7 @@ class Library:
         self.holder = holder
         self.fetch_policy = fetch_policy  # None: resolve and connect as ASSISTANT_FETCH_ALLOW says
         self._lock = threading.Lock()
+        self._replica = f"{zlib.crc32(settings.replica.encode()):08x}"
 
     @property
     def uploads(self) -> Path:
@@ -136,7 +140,8 @@ class Library:
     def _stage(self, source: BinaryIO, doc_id: str, suffix: str) -> Path:
         """Copy the upload to a staging file, refusing it past ``max_upload_bytes``."""
         self.staging.mkdir(parents=True, exist_ok=True)
-        staged = self.staging / f"{os.getpid()}-{secrets.token_hex(6)}--{doc_id}{suffix}"
+        staged = self.staging / (f"{os.getpid()}.{self._replica}-{secrets.token_hex(6)}"
+                                 f"--{doc_id}{suffix}")
         limit = self.settings.max_upload_bytes
         size = 0
         with open(staged, "wb") as out:
@@ -166,7 +171,8 @@ class Library:
     def sweep(self) -> list[str]:
         """Settle uploads a killed process left staged; returns what was done, for the log.
 
-        A staged file whose process still runs (another worker's upload) is left alone. One
+        A staged file whose process still runs (another worker's upload), or that another
+        replica staged (it settles its own when it starts), is left alone. One
         the current index already records as ``uploads/<doc_id><ext>`` with the same content
         hash was committed before the kill: it is moved into place. Any other is deleted.
         """
@@ -176,8 +182,10 @@ class Library:
         with self._lock:
             for staged in sorted(self.staging.iterdir()):
                 head, _, rest = staged.name.partition("--")
-                pid = head.split("-", 1)[0]
-                if not rest or (pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid))):
+                pid, _, replica = head.split("-", 1)[0].partition(".")
+                if not rest or (replica and replica != self._replica):  # another replica's
+                    continue
+                if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
                     continue
                 target = self.uploads / rest
                 if self._committed(staged, target):

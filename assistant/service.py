@@ -25,10 +25,10 @@ from .conversation.store import (
     validate_id,
 )
 from .errors import ConversationFullError, QuestionError
-from .index.layout import DataDir
 from .index.loaded import IndexHolder
 from .retrieve.hybrid import search
 from .settings import Settings
+from .state.database import database_for
 from .text.unicode import unicode_problem
 from .types import Answer
 
@@ -75,7 +75,7 @@ class Assistant:
     @property
     def conversations(self) -> ConversationStore:
         if self._conversations is None:
-            self._conversations = ConversationStore(DataDir(self.settings.data_dir).conversations)
+            self._conversations = ConversationStore(database_for(self.settings))
         return self._conversations
 
     def warm(self) -> None:

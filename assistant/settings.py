@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -23,6 +24,18 @@ class Settings(BaseSettings):
         default=None, description="Chroma server URL; embedded if unset."
     )
     collection_prefix: str = Field(default="assistant", description="Chroma collection prefix.")
+    database_url: str = Field(
+        default="",
+        description="Where conversations, feedback and the bots' thread state live: a "
+        "PostgreSQL URL (postgresql://user:password@host:5432/db) shared by every replica; "
+        "empty: an SQLite file in the data dir.",
+    )
+    replica: str = Field(
+        default_factory=lambda: socket.gethostname() or "local",
+        min_length=1, max_length=100, pattern=r"^[A-Za-z0-9._:-]+$",
+        description="This replica's name in /metrics (assistant_replica_info); the host name "
+        "if unset.",
+    )
 
     # Retrieval
     top_k: int = Field(default=8, ge=1, le=100)
@@ -133,6 +146,20 @@ class Settings(BaseSettings):
 
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_scheme(cls, value: str) -> str:
+        """PostgreSQL or SQLite only, so a typo fails at start-up with the setting's name."""
+        value = value.strip()
+        scheme = value.partition(":")[0].lower()
+        if value and not (scheme.startswith(("postgresql", "sqlite")) or scheme == "postgres"):
+            raise ValueError(
+                "ASSISTANT_DATABASE_URL must be a postgresql:// (or sqlite://) URL, e.g. "
+                "postgresql://assistant:secret@db:5432/assistant; leave it empty for the "
+                "embedded SQLite file"
+            )
         return value
 
     @field_validator("hook_callback_allow", "fetch_allow")

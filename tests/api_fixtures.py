@@ -10,9 +10,11 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -161,3 +163,44 @@ def wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 240)
         except httpx.TransportError:
             pass
         time.sleep(0.2)
+
+
+CHROMA = Path(sys.executable).parent / "chroma"
+
+
+@contextmanager
+def chroma_server(directory: Path) -> Iterator[str]:
+    """A real Chroma server (``chroma run``) on loopback, its data and log in ``directory``;
+    yields its URL and stops it at the end."""
+    # chromadb (a runtime dependency) installs the `chroma` command: missing is a broken
+    # install, which must fail here, not skip.
+    assert CHROMA.exists(), f"no chroma CLI at {CHROMA}: reinstall the project (make install)"
+    port = free_port()
+    log_path = directory / "chroma.log"
+    log = open(log_path, "wb")
+    process = subprocess.Popen(
+        [str(CHROMA), "run", "--path", str(directory / "chroma"), "--host", "127.0.0.1",
+         "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/api/v2/heartbeat", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the Chroma server did not start: "
+                                   + log_path.read_text(errors="replace"))
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()

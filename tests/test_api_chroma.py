@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +13,6 @@ import pytest
 pytest_plugins = ["api_fixtures"]
 pytestmark = pytest.mark.slow
 
-CHROMA = Path(sys.executable).parent / "chroma"
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 QUESTIONS = [
     "What are the two core tungsten mine projects in Kazakhstan?",
@@ -28,46 +23,13 @@ QUESTIONS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture()
 def chroma_url(tmp_path: Path) -> Iterator[str]:
     """A real Chroma server on loopback, stopped at the end."""
-    # chromadb (a runtime dependency) installs the `chroma` command: missing is a broken
-    # install, which must fail here, not skip.
-    assert CHROMA.exists(), f"no chroma CLI at {CHROMA}: reinstall the project (make install)"
-    port = free_port()
-    log = open(tmp_path / "chroma.log", "wb")
-    process = subprocess.Popen(
-        [str(CHROMA), "run", "--path", str(tmp_path / "chroma"), "--host", "127.0.0.1",
-         "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the Chroma server did not start: "
-                                   + (tmp_path / "chroma.log").read_text(errors="replace"))
-            time.sleep(0.1)
+    from api_fixtures import chroma_server
+
+    with chroma_server(tmp_path) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 def test_chroma_server_gives_the_embedded_answers(

@@ -16,6 +16,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
 SETTINGS = {f"ASSISTANT_{name.upper()}" for name in Settings.model_fields}
+# The replicas: the services that run the assistant (they set its data dir).
+APPS = {name: service for name, service in COMPOSE["services"].items()
+        if "ASSISTANT_DATA_DIR" in (service.get("environment") or {})}
+NGINX = (ROOT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
 
 
 def _instructions() -> list[tuple[str, str]]:
@@ -73,18 +77,57 @@ def test_ports_and_health_routes_match_the_app(tmp_path: Path) -> None:
     assert "assistant serve" in command and "--host 0.0.0.0" in command
     probed = re.search(r"http://127\.0\.0\.1:(\d+)(/\S*)", health)
     assert probed and probed.group(1) == served.group(1)
-    app = COMPOSE["services"]["app"]
-    assert app["ports"] == [f"{served.group(1)}:{served.group(1)}"]
-    compose_probe = " ".join(app["healthcheck"]["test"])
-    assert f"127.0.0.1:{served.group(1)}{probed.group(2)}" in compose_probe
+    assert len(APPS) >= 2
+    for app in APPS.values():
+        assert "ports" not in app and app["expose"] == [served.group(1)]  # only the proxy's
+        compose_probe = " ".join(app["healthcheck"]["test"])
+        assert f"127.0.0.1:{served.group(1)}{probed.group(2)}" in compose_probe
+        if "command" in app:  # the image's CMD otherwise
+            assert " ".join(app["command"]).endswith(f"--host 0.0.0.0 --port {served.group(1)}")
     assert _status(probed.group(2), tmp_path) == 200
+
+
+def test_the_proxy_spreads_requests_over_every_replica() -> None:
+    proxy = COMPOSE["services"]["proxy"]
+    listen = re.search(r"^\s*listen (\d+);", NGINX, re.MULTILINE)
+    assert listen and proxy["ports"] == [f"{listen.group(1)}:{listen.group(1)}"]
+    assert "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in proxy["volumes"]
+    upstreams = set(re.findall(r"^\s*server (\S+?)(?: |;)", NGINX, re.MULTILINE))
+    assert upstreams == {f"{name}:{app['expose'][0]}" for name, app in APPS.items()}
+    assert set(proxy["depends_on"]) == set(APPS)
+    size = re.search(r"client_max_body_size (\d+)m;", NGINX)
+    assert size and int(size.group(1)) * 1024 * 1024 > Settings().max_upload_bytes
+
+
+def test_replicas_share_the_state_and_are_told_apart() -> None:
+    envs = [app["environment"] for app in APPS.values()]
+    for key in ("ASSISTANT_DATA_DIR", "ASSISTANT_CHROMA_URL", "ASSISTANT_DATABASE_URL"):
+        assert len({env[key] for env in envs}) == 1, key
+    assert len({env["ASSISTANT_REPLICA"] for env in envs}) == len(envs)
+    for app in APPS.values():  # one volume, mounted where the data dir is
+        assert f"data:{app['environment']['ASSISTANT_DATA_DIR']}" in app["volumes"]
+
+
+def test_the_database_url_names_the_postgres_service() -> None:
+    from sqlalchemy.engine import make_url
+
+    postgres = COMPOSE["services"]["postgres"]
+    env = postgres["environment"]
+    url = make_url(next(iter(APPS.values()))["environment"]["ASSISTANT_DATABASE_URL"])
+    assert url.get_backend_name() == "postgresql" and url.host == "postgres"
+    assert url.port == 5432 and url.username == env["POSTGRES_USER"]
+    assert url.database == env["POSTGRES_DB"] and url.password == env["POSTGRES_PASSWORD"]
+    assert "pg_isready" in postgres["healthcheck"]["test"]
+    for app in APPS.values():
+        assert app["depends_on"]["postgres"]["condition"] == "service_healthy"
+    Settings(database_url=str(url))  # a URL the setting accepts
 
 
 def test_chroma_url_names_the_chroma_service_and_its_port() -> None:
     chroma = COMPOSE["services"]["chroma"]
     port = chroma["command"][chroma["command"].index("--port") + 1]
-    url = COMPOSE["services"]["app"]["environment"]["ASSISTANT_CHROMA_URL"]
-    assert url == f"http://chroma:{port}"
+    for app in APPS.values():
+        assert app["environment"]["ASSISTANT_CHROMA_URL"] == f"http://chroma:{port}"
     import chromadb
 
     assert chroma["image"].endswith(":" + chromadb.__version__)  # server and client agree

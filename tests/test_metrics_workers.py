@@ -27,7 +27,8 @@ def test_metrics_are_summed_over_workers(api_settings: Any, tmp_path: Path) -> N
     from api_fixtures import copy_index, free_port, wait_ready
 
     settings = copy_index(api_settings, tmp_path / "data")
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_DATA_DIR": str(settings.data_dir)}
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_DATA_DIR": str(settings.data_dir),
+           "ASSISTANT_REPLICA": "replica-a"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -47,7 +48,9 @@ def test_metrics_are_summed_over_workers(api_settings: Any, tmp_path: Path) -> N
             assert found, text[:2000]
             counts.append(float(found.group(1)))
         assert counts == [REQUESTS] * len(counts)
-        samples = list((settings.data_dir / "metrics").glob("serve-*/*.db"))
+        # The replica's name, once (the workers' samples folded by "max"), for joins.
+        assert text.count('assistant_replica_info{replica="replica-a"} 1.0') == 1, text[:2000]
+        samples = list((settings.data_dir / "metrics").glob("serve-replica-a-*/*.db"))
         assert len({p.name.split("_")[-1] for p in samples}) >= 2  # one file set per worker pid
     finally:
         server.terminate()

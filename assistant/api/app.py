@@ -213,7 +213,7 @@ def build_api(settings: Settings, assistant: Assistant) -> FastAPI:
     app.state.settings = settings
     app.state.assistant = assistant
     app.state.readiness = readiness
-    app.state.metrics = Metrics()
+    app.state.metrics = Metrics(settings.replica)
     app.state.library = Library(settings, assistant.holder)
     app.state.chat_sessions = ChatSessions()
     app.state.started = time.time()

@@ -7,6 +7,11 @@ before the workers start) and ``/metrics`` from any worker reports the sum over 
     assistant_http_requests_total{method, route, status}       route = the path template
     assistant_http_request_duration_seconds{method, route}     histogram, to the last body byte
     assistant_answers_total{outcome}                           verified|conflict|refused|unverified
+    assistant_replica_info{replica}                            1, named by ASSISTANT_REPLICA
+
+Replicas on several machines each serve their own ``/metrics`` (scrape each, not the proxy);
+``assistant_replica_info`` names the replica so its series can be told apart and joined on.
+The series keep their label sets, so dashboards over one replica still add up.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import shutil
 import time
 from pathlib import Path
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -47,8 +52,14 @@ class Metrics:
 
     content_type = CONTENT_TYPE_LATEST
 
-    def __init__(self) -> None:
+    def __init__(self, replica: str = "local") -> None:
         self.registry = CollectorRegistry()
+        # "max" over a replica's workers (multiprocess mode): one series of value 1.
+        self.replica = Gauge(
+            "assistant_replica_info", "This replica's name (ASSISTANT_REPLICA); always 1.",
+            ["replica"], registry=self.registry, multiprocess_mode="max",
+        )
+        self.replica.labels(replica).set(1)
         self.requests = Counter(
             "assistant_http_requests", "HTTP requests by route template and status.",
             ["method", "route", "status"], registry=self.registry,

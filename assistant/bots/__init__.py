@@ -9,21 +9,19 @@ rendered answers out.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from fastapi import FastAPI
 
 from ..service import Assistant
 from ..settings import Settings
+from ..state.database import database_for
 from .callbacks import CallbackPolicy
 from .threads import BotState
 
-BOTS_DB = "bots.sqlite"
-
 
 def bot_state(settings: Settings) -> BotState:
-    """The bots' SQLite state under ``settings.data_dir`` (opened on first use)."""
-    return BotState(Path(settings.data_dir) / BOTS_DB)
+    """The bots' state in the shared-state database (opened on first use)."""
+    return BotState(database_for(settings))
 
 
 def mount_bots(app: FastAPI, settings: Settings,

@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-from .main import EXIT_INPUT, EXIT_PORT_BUSY, app, err, out
+from ..settings import Settings
+from .main import EXIT_INPUT, EXIT_OTHER, EXIT_PORT_BUSY, app, err, out
 
 
 def port_taken(host: str, port: int) -> bool:
@@ -27,6 +28,19 @@ def port_taken(host: str, port: int) -> bool:
         except OSError as exc:
             return exc.errno == errno.EADDRINUSE
     return False
+
+
+def _check_database(settings: Settings) -> None:
+    """Reach and migrate the shared-state database before any worker starts: a wrong
+    ASSISTANT_DATABASE_URL is one line and exit 2 (unusable) or 1 (unreachable)."""
+    from ..errors import AssistantError, ConfigError
+    from ..state.database import check_database
+
+    try:
+        check_database(settings)
+    except AssistantError as exc:
+        err.print(f"[bold red]error:[/] {exc.message}", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_INPUT if isinstance(exc, ConfigError) else EXIT_OTHER) from None
 
 
 @app.command()
@@ -49,6 +63,7 @@ def serve(
         err.print(f"[bold red]error:[/] port {port} on {host} is already in use; stop the other "
                   f"server or pick another port (--port, or make run PORT=…)", highlight=False)
         raise typer.Exit(EXIT_PORT_BUSY)
+    _check_database(settings)
     shown = "localhost" if host in ("0.0.0.0", "::") else host
     out.print(f"Serving http://{shown}:{port}  (API docs: http://{shown}:{port}/docs; "
               f"data dir {settings.data_dir}; {workers} worker(s))", highlight=False,
@@ -62,7 +77,9 @@ def serve(
     if workers > 1:  # /metrics must be the sum over the workers, not whichever answered
         from ..api.metrics import share_across_workers
 
-        share_across_workers(settings.data_dir / "metrics" / f"serve-{os.getpid()}")
+        # Named for the replica too: replicas may share one data dir (docs/deploy.md).
+        share_across_workers(
+            settings.data_dir / "metrics" / f"serve-{settings.replica}-{os.getpid()}")
     # An import string and factory=True, so each worker process builds its own app.
     uvicorn.run("assistant.app:create_app", factory=True, host=host, port=port,
                 workers=workers, log_level="info")

@@ -4,7 +4,8 @@
       CURRENT                   name of the generation readers use (replaced atomically)
       generations/<name>/       catalog.sqlite, bm25.npz, bm25.json, chroma/ (embedded mode)
       embeddings.sqlite         embedding cache by chunk-text hash, shared by generations
-      conversations.sqlite      conversations and feedback (the service's own state)
+      conversations.sqlite      the embedded shared-state database (state/): conversations,
+                                feedback, bot threads; unused when ASSISTANT_DATABASE_URL is set
       ingest.lock               one ingest at a time
 
 An ingest builds a complete new generation beside the current one and only then replaces

@@ -8,10 +8,11 @@
     POST /v1/feedback           {conversation_id, turn, rating: up|down, comment?} -> 201
     GET  /v1/feedback/export    every feedback row, oldest first (JSON list)
 
-Feedback rows live in SQLite at ``<data_dir>/feedback.sqlite``. Both feedback routes need a
-reader's key when keys are configured, like the rest of ``/v1``; feedback is given on, and
-exported for, the caller's own conversations (an admin key: all). Each one is counted in
-``assistant_feedback_total{rating}`` on the app's Prometheus registry (``app.state.metrics``).
+Feedback rows live in the shared-state database (``state/``), beside the conversations. Both
+feedback routes need a reader's key when keys are configured, like the rest of ``/v1``; feedback
+is given on, and exported for, the caller's own conversations (an admin key: all). Each one is
+counted in ``assistant_feedback_total{rating}`` on the app's Prometheus registry
+(``app.state.metrics``).
 
 Every response carries ``X-Content-Type-Options``, ``X-Frame-Options`` and ``Referrer-Policy``;
 the page and its assets also a Content-Security-Policy that allows no inline script or style
@@ -21,8 +22,6 @@ nothing from another origin either (``SecurityHeadersMiddleware``).
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 import time
 from pathlib import Path
 from typing import Any, Literal
@@ -32,6 +31,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import Counter
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -40,6 +40,8 @@ from ..conversation.store import ID_PATTERN, Caller, validate_id
 from ..errors import NotFoundError
 from ..security import CallerDep, require_reader  # the API's own key check
 from ..settings import Settings
+from ..state.database import Database, database_for
+from ..state.tables import feedback
 
 WEB_DIR = Path(__file__).resolve().parent / "static"
 
@@ -97,18 +99,6 @@ class SecurityHeadersMiddleware:
 
         await self.app(scope, receive, send_with_headers)
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    conversation_id TEXT NOT NULL,
-    turn INTEGER NOT NULL,
-    rating TEXT NOT NULL CHECK (rating IN ('up', 'down')),
-    comment TEXT,
-    created REAL NOT NULL
-)
-"""
-
-
 class FeedbackIn(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"conversation_id": "c_9f2a1b3c4d5e6f70", "turn": 1, "rating": "up",
@@ -137,51 +127,31 @@ class FeedbackOut(BaseModel):
 
 
 class FeedbackStore:
-    """Append-only feedback rows in one SQLite file; safe to share between threads."""
+    """Append-only feedback rows in the shared-state database; safe to share between threads."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._lock = threading.Lock()
-        self._ready = False
-
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=10)
-        if not self._ready:
-            db.execute(_SCHEMA)
-            db.commit()
-            self._ready = True
-        return db
+    def __init__(self, db: Database | Path) -> None:
+        self.db = db if isinstance(db, Database) else Database.sqlite(db)
 
     def add(self, item: FeedbackIn) -> FeedbackOut:
         created = time.time()
         comment = item.comment.strip() if item.comment else None
-        with self._lock:
-            db = self._connect()
-            try:
-                cur = db.execute(
-                    "INSERT INTO feedback (conversation_id, turn, rating, comment, created) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (item.conversation_id, item.turn, item.rating, comment or None, created),
-                )
-                db.commit()
-                row_id = int(cur.lastrowid or 0)
-            finally:
-                db.close()
+        with self.db.begin() as conn:
+            result = conn.execute(feedback.insert().values(
+                conversation_id=item.conversation_id, turn=item.turn, rating=item.rating,
+                comment=comment or None, created=created))
+            key = result.inserted_primary_key
+            row_id = int(key[0]) if key else 0
         return FeedbackOut(id=row_id, conversation_id=item.conversation_id, turn=item.turn,
                            rating=item.rating, comment=comment or None, created=created)
 
     def export(self, conversations: set[str] | None = None) -> list[FeedbackOut]:
         """Every row, oldest first; only those on ``conversations`` when it is given."""
-        with self._lock:
-            db = self._connect()
-            try:
-                rows = db.execute(
-                    "SELECT id, conversation_id, turn, rating, comment, created FROM feedback "
-                    "ORDER BY id"
-                ).fetchall()
-            finally:
-                db.close()
+        f = feedback
+        with self.db.begin() as conn:
+            rows = conn.execute(
+                select(f.c.id, f.c.conversation_id, f.c.turn, f.c.rating, f.c.comment,
+                       f.c.created).order_by(f.c.id)
+            ).all()
         return [FeedbackOut(id=r[0], conversation_id=r[1], turn=r[2], rating=r[3],
                             comment=r[4], created=r[5])
                 for r in rows if conversations is None or r[1] in conversations]
@@ -220,7 +190,7 @@ def mount_web(app: FastAPI, settings: Settings) -> None:
         return
     app.state.web_mounted = True
     app.add_middleware(SecurityHeadersMiddleware)
-    store = FeedbackStore(Path(settings.data_dir) / "feedback.sqlite")
+    store = FeedbackStore(database_for(settings))
     app.state.feedback = store
     counter = _feedback_counter(app)
 

@@ -116,3 +116,20 @@ def test_a_failed_ingest_rolls_the_upload_back(writable_settings: Any, start_ser
     assert DataDir(data).current() == before
     assert not (data / "uploads").exists() or list((data / "uploads").iterdir()) == []
     assert list((data / "staging").iterdir()) == []
+
+
+def test_replicas_sharing_a_data_dir_settle_only_their_own_uploads(writable_settings: Any,
+                                                                  embedder: Any) -> None:
+    """Issue 13: another machine's pid says nothing here, so a replica starting up leaves the
+    uploads another replica staged alone (that one settles them when it starts)."""
+    mine = writable_settings.model_copy(update={"replica": "replica-a"})
+    other = writable_settings.model_copy(update={"replica": "replica-b"})
+    library = Library(mine, IndexHolder(mine, embedder))
+    staged = library._stage(io.BytesIO(b"The Vorn depot holds 12 crates.\n"), "vorn", ".txt")
+    head = staged.name.split("-", 1)[0]
+    dead = staged.with_name(staged.name.replace(head.split(".")[0], "999999999", 1))
+    staged.rename(dead)  # its process died (pid gone)
+    assert Library(other, IndexHolder(other, embedder)).sweep() == []
+    assert dead.exists()
+    assert library.sweep() == ["removed the unfinished upload vorn.txt"]
+    assert not dead.exists()
