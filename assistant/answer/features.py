@@ -96,17 +96,16 @@ def _asked_names(question: Question) -> list[int]:
             if t in question.names and t.isalpha() and t not in common]
 
 
-def _paragraph_tokens(candidate: Candidate) -> frozenset[str]:
+def _paragraph_tokens(index: Index, candidate: Candidate) -> frozenset[str]:
     """Tokens of the passage's paragraph, from its start to the passage's end."""
-    text = candidate.doc.text
-    start = text.rfind("\n", 0, candidate.start) + 1
-    return frozenset(cached_tokens(text[start : candidate.end]))
+    start = candidate.doc.text.rfind("\n", 0, candidate.start) + 1
+    return index.span_tokens(candidate.doc.doc_id, start, candidate.end)
 
 
 def off_subject(index: Index, question: Question, candidates: Sequence[Candidate]) -> np.ndarray:
     """Per candidate, whether it is about something else than the question asks: every name
     the question asks about is stated by some retrieved passage, and none of them by this one,
-    its paragraph or its setting (title, headings, a leading pronoun's antecedent)."""
+    its setting (title, headings, a leading pronoun's antecedent) or its paragraph."""
     names = _asked_names(question)
     off = np.zeros(len(candidates), dtype=bool)
     if not names:
@@ -118,8 +117,12 @@ def off_subject(index: Index, question: Question, candidates: Sequence[Candidate
     if max(stated) * 2 > len(candidates):
         return off  # a name most passages state says little about which one is meant
     for i, c in enumerate(candidates):
-        matched = question.matched(_paragraph_tokens(c) | _setting_tokens(index, c))
-        off[i] = not any(matched[j] for j in names)
+        for tokens in (_tokens(index, c) | _setting_tokens(index, c), _paragraph_tokens(index, c)):
+            matched = question.matched(tokens)
+            if any(matched[j] for j in names):
+                break
+        else:
+            off[i] = True
     return off
 
 

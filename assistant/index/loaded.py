@@ -58,6 +58,7 @@ class Index:
     # acronyms the corpus defines: short-form token -> each long form's tokens
     definitions: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     token_cache: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
+    span_cache: dict[tuple[str, int, int], frozenset[str]] = field(default_factory=dict)
     outline_cache: dict[str, Outline] = field(default_factory=dict)
 
     def sentence_tokens(self, sentence: Sentence) -> frozenset[str]:
@@ -68,6 +69,18 @@ class Index:
             if len(self.token_cache) > 200_000:
                 self.token_cache.clear()
             tokens = self.token_cache[key] = frozenset(tokenize(sentence.text))
+        return tokens
+
+    def span_tokens(self, doc_id: str, start: int, end: int) -> frozenset[str]:
+        """BM25 tokens of a document's text between two offsets, memoised by the offsets (a
+        paragraph up to a passage, read again for the same passage by later questions)."""
+        key = (doc_id, start, end)
+        tokens = self.span_cache.get(key)
+        if tokens is None:
+            if len(self.span_cache) > 20_000:
+                self.span_cache.clear()
+            text = self.documents[doc_id].text[start:end]
+            tokens = self.span_cache[key] = frozenset(tokenize(text))
         return tokens
 
     def sentence_vector(self, doc_id: str, ordinal: int) -> np.ndarray:
