@@ -69,16 +69,22 @@ def _setting_tokens(index: Index, candidate: Candidate) -> frozenset[str]:
     return out
 
 
-def _names_elsewhere(index: Index, question: Question, candidates: Sequence[Candidate]
-                     ) -> np.ndarray:
+Read = tuple[frozenset[str], frozenset[str]]  # a candidate's own tokens, and with its setting
+
+
+def _read(index: Index, candidate: Candidate) -> Read:
+    own = _tokens(index, candidate)
+    return own, own | _setting_tokens(index, candidate)
+
+
+def _names_elsewhere(question: Question, reads: Sequence[Read]) -> np.ndarray:
     """Per candidate, the question's name weight that other candidates state but this one
     does not, even in its setting: a passage about something else than the one asked about."""
     named = [t in question.names for t in question.terms]
     if not any(named):
-        return np.zeros(len(candidates))
-    own = [question.matched(_tokens(index, c)) for c in candidates]
-    setting = [question.matched(_tokens(index, c) | _setting_tokens(index, c))
-               for c in candidates]
+        return np.zeros(len(reads))
+    own = [question.matched(tokens) for tokens, _ in reads]
+    setting = [question.matched(around) for _, around in reads]
     stated = [any(o[j] for o in own) for j in range(len(named))]
     weight = question.total_weight
     return np.array([
@@ -192,10 +198,9 @@ def _coverage(question: Question, tokens: frozenset[str], setting: frozenset[str
 
 
 def _row(
-    index: Index, question: Question, candidate: Candidate, asked: frozenset[str]
+    index: Index, question: Question, candidate: Candidate, asked: frozenset[str], read: Read
 ) -> dict[str, float]:
-    tokens = _tokens(index, candidate)
-    setting = tokens | _setting_tokens(index, candidate)
+    tokens, setting = read
     context = setting
     for sentence in candidate.context:
         context |= index.sentence_tokens(sentence)
@@ -268,11 +273,12 @@ def base_features(
     asked = _question_tokens(question)
     novel = [_novel_entities(c, asked) for c in candidates]
     support = _support(candidates, novel)
+    reads = [_read(index, c) for c in candidates]
     for i, candidate in enumerate(candidates):
-        for name, value in _row(index, question, candidate, asked).items():
+        for name, value in _row(index, question, candidate, asked, reads[i]).items():
             matrix[i, INDEX[name]] = value
         matrix[i, INDEX["support"]] = max(support[i].values(), default=0)
-    matrix[:, INDEX["names_elsewhere"]] = _names_elsewhere(index, question, candidates)
+    matrix[:, INDEX["names_elsewhere"]] = _names_elsewhere(question, reads)
     _relative(matrix, "cosine")
     _relative(matrix, "coverage")
     return matrix, [[(label, support[i][key]) for label, key in found]

@@ -1,4 +1,5 @@
-"""English words every step reads the same way: function words and month names.
+"""English words every step reads the same way: function words, month names, and the words
+English uses at large (``known_words``, the embedding model's whole-word vocabulary).
 
 One list of function words (words that carry no topic), which each reader extends with the
 few words its own job must also skip, named where it is used: BM25 tokens (``tokens.py``), the
