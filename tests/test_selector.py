@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.answer.features import FEATURES
+from assistant.answer.features import FEATURES, INDEX, RELATIVE, with_type_fit
 from assistant.answer.selector import (
     ARTEFACT,
     CALIBRATION_INPUTS,
@@ -51,12 +51,13 @@ def test_shipped_artefact_matches_the_features_and_has_a_card() -> None:
     assert 0.0 < selector.threshold < 1.0
     card = (MODEL_DIR / "MODEL_CARD.md").read_text(encoding="utf-8")
     assert "out-of-fold" in card and "## Data" in card
-    assert (MODEL_DIR / "ranker.txt").stat().st_size < 5_000_000  # small enough to commit
+    assert len(selector.ranker.boosters) == len(payload["rankers"]) > 1
+    assert sum((MODEL_DIR / n).stat().st_size for n in payload["rankers"]) < 5_000_000
 
 
 def test_an_artefact_for_other_features_is_refused_with_the_way_out(tmp_path) -> None:
-    for name in ("selector.json", "ranker.txt"):
-        (tmp_path / name).write_bytes((MODEL_DIR / name).read_bytes())
+    for path in [MODEL_DIR / ARTEFACT, *MODEL_DIR.glob("ranker-*.txt")]:
+        (tmp_path / path.name).write_bytes(path.read_bytes())
     payload = json.loads((tmp_path / ARTEFACT).read_text(encoding="utf-8"))
     payload["features"] = payload["features"][:-1]
     (tmp_path / ARTEFACT).write_text(json.dumps(payload), encoding="utf-8")
@@ -64,6 +65,18 @@ def test_an_artefact_for_other_features_is_refused_with_the_way_out(tmp_path) ->
         load_selector(tmp_path)
     with pytest.raises(ConfigError, match="cannot be read"):
         load_selector(tmp_path / "missing")
+
+
+def test_relative_features_say_how_far_each_candidate_is_behind_the_best() -> None:
+    matrix = np.zeros((3, len(FEATURES)))
+    matrix[:, INDEX["coverage_own"]] = [0.2, 0.9, 0.5]
+    novel = [[("DATE", 0)], [], [("PERSON", 2)]]
+    out = with_type_fit(matrix, novel, {"PERSON": 0.7, "DATE": 0.1})
+    assert out[:, INDEX["coverage_own_gap"]] == pytest.approx([0.7, 0.0, 0.4])
+    assert out[:, INDEX["type_fit_gap"]] == pytest.approx([0.6, 0.7, 0.0])  # typed first
+    assert out[:, INDEX["support_typed_gap"]] == pytest.approx([1.4, 1.4, 0.0])
+    assert all(f"{name}_gap" in INDEX for name in RELATIVE)
+    assert with_type_fit(np.zeros((0, len(FEATURES))), [], {}).shape == (0, len(FEATURES))
 
 
 def test_calibration_is_monotone_in_the_score_and_bounded() -> None:

@@ -43,6 +43,18 @@ FEATURES: tuple[str, ...] = (
     "support", "support_typed",
     *(f"entities_{label}" for label in ENTITY_LABELS),
 )
+# The evidence features, each also given as its distance to the question's best candidate
+# (``<name>_gap``): the ranker's trees score one row at a time, and "holds more of the question
+# than any other passage" is a comparison no single row shows. Measured out-of-fold against
+# the selector without them (docs/evals.md); the passage's kind flags and entity counts were
+# left out, adding their gaps scored lower.
+RELATIVE: tuple[str, ...] = (
+    "coverage_own", "coverage_context", "coverage_previous",
+    "missing_share", "missing_max", "missing_own_max", "names_missing_own", "names_elsewhere",
+    "fused", "length", "novel_share", "numerals_found",
+    "type_fit", "type_fit_sum", "novel_entities", "full_date", "support", "support_typed",
+)
+FEATURES += tuple(f"{name}_gap" for name in RELATIVE)
 INDEX = {name: i for i, name in enumerate(FEATURES)}
 MISSING_RANK = 99.0  # a ranking that did not list the chunk
 
@@ -249,10 +261,16 @@ def _is_full_date(text: str) -> bool:
     return any(c.isdigit() for c in text) and any(c.isalpha() for c in text)
 
 
-def _relative(matrix: np.ndarray, name: str) -> None:
-    """Fill ``<name>_gap`` (distance to the best) and ``<name>_rank`` (0 = best)."""
+def _gap(matrix: np.ndarray, name: str) -> None:
+    """Fill ``<name>_gap``: how far each candidate is behind the question's best."""
     column = matrix[:, INDEX[name]]
     matrix[:, INDEX[f"{name}_gap"]] = column.max() - column
+
+
+def _relative(matrix: np.ndarray, name: str) -> None:
+    """Fill ``<name>_gap`` (distance to the best) and ``<name>_rank`` (0 = best)."""
+    _gap(matrix, name)
+    column = matrix[:, INDEX[name]]
     order = np.argsort(-column, kind="stable")
     ranks = np.empty(len(column))
     ranks[order] = np.arange(len(column))
@@ -290,8 +308,10 @@ def with_type_fit(
 ) -> np.ndarray:
     """``matrix`` with the features that weigh each new entity by the probability that the
     answer is of its kind: ``type_fit`` (the likeliest), ``type_fit_sum``, and
-    ``support_typed`` (support weighted by that probability)."""
+    ``support_typed`` (support weighted by that probability); then every ``RELATIVE`` gap."""
     out = matrix.copy()
+    if not len(out):
+        return out
     for i, found in enumerate(entities):
         fits = [type_probs.get(label, 0.0) for label, _ in found]
         out[i, INDEX["type_fit"]] = max(fits, default=0.0)
@@ -299,6 +319,8 @@ def with_type_fit(
         out[i, INDEX["support_typed"]] = max(
             (type_probs.get(label, 0.0) * n for label, n in found), default=0.0
         )
+    for name in RELATIVE:
+        _gap(out, name)
     return out
 
 

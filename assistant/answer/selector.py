@@ -6,7 +6,7 @@ as one small artefact (``model/``, with its model card):
 1. A *type model*: multinomial logistic regression from the question's embedding and question
    word to the kind of entity its answer is (PERSON, DATE, MONEY, … or none).
 2. A *ranker*: LightGBM (lambdarank) over each candidate's features (``features.py``), the type
-   model's output among them.
+   model's output among them; several, fitted with different seeds, their scores averaged.
 3. A *calibration*: logistic regression from the ranker's score and its gap to the best score of
    the question to the probability that the candidate answers it, fitted out-of-fold. The
    builder refuses when the best candidate's probability is under ``threshold``, which was
@@ -38,8 +38,31 @@ from .question import Question
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 ARTEFACT = "selector.json"
-RANKER = "ranker.txt"
-FORMAT = 1
+FORMAT = 2  # 2: several rankers (``ranker-<n>.txt``), averaged
+
+
+@dataclass(frozen=True)
+class Rankers:
+    """LightGBM rankers fitted alike but for their seed; a candidate's score is their mean.
+
+    One ranker's choices move with its seed (which rows and features each tree samples): two
+    retrains of one configuration differed by a few questions a suite. The mean of several
+    does not, and chooses better out-of-fold (docs/evals.md)."""
+
+    boosters: tuple[Any, ...]  # lightgbm.Booster
+
+    def predict(self, matrix: np.ndarray, num_threads: int = 1) -> np.ndarray:
+        scores = [np.asarray(b.predict(matrix, num_threads=num_threads), dtype=np.float64)
+                  for b in self.boosters]
+        mean: np.ndarray = np.mean(scores, axis=0)
+        return mean
+
+    def save(self, directory: Path) -> list[str]:
+        """Write each booster as ``ranker-<n>.txt``; returns the file names."""
+        names = [f"ranker-{n}.txt" for n in range(len(self.boosters))]
+        for booster, name in zip(self.boosters, names, strict=True):
+            booster.save_model(str(directory / name))
+        return names
 
 
 @dataclass(frozen=True)
@@ -102,7 +125,7 @@ class Calibration:
 class Selector:
     """A loaded selector artefact."""
 
-    ranker: Any  # lightgbm.Booster
+    ranker: Any  # Rankers (or a baseline's FeatureRanker): ``predict(matrix, num_threads)``
     types: TypeModel
     calibration: Calibration
     threshold: float  # refuse below this probability of the best candidate
@@ -136,11 +159,13 @@ def rank_candidates(
 
 
 def save_selector(selector: Selector, directory: Path) -> None:
-    """Write the artefact: the ranker's LightGBM text model and a JSON of the rest."""
+    """Write the artefact: the rankers' LightGBM text models and a JSON of the rest."""
     directory.mkdir(parents=True, exist_ok=True)
-    selector.ranker.save_model(str(directory / RANKER))
+    for old in directory.glob("ranker*.txt"):
+        old.unlink()
     payload = {
         "format": FORMAT,
+        "rankers": selector.ranker.save(directory),
         "features": list(FEATURES),
         "words": list(WORDS),
         "types": {
@@ -172,11 +197,14 @@ def load_selector(directory: Path = MODEL_DIR) -> Selector:
     retrain = "retrain it with `assistant train-selector`"
     try:
         payload = json.loads((directory / ARTEFACT).read_text(encoding="utf-8"))
-        ranker = lightgbm.Booster(model_file=str(directory / RANKER))
-    except (OSError, ValueError, lightgbm.basic.LightGBMError) as exc:
+        ranker = Rankers(tuple(lightgbm.Booster(model_file=str(directory / name))
+                               for name in payload.get("rankers", ())))
+    except (OSError, ValueError, TypeError, lightgbm.basic.LightGBMError) as exc:
         raise ConfigError(f"the answer selector in {directory.name}/ cannot be read ({exc}); "
                           f"{retrain}") from None
-    if payload.get("format") != FORMAT or tuple(payload.get("features", ())) != FEATURES or (
+    if payload.get("format") != FORMAT or not ranker.boosters or (
+        tuple(payload.get("features", ())) != FEATURES
+    ) or (
         tuple(payload.get("words", ())) != WORDS
     ) or tuple(payload.get("calibration", {}).get("inputs", ())) != CALIBRATION_INPUTS:
         raise ConfigError(f"the answer selector in {directory.name}/ was built for other "

@@ -8,7 +8,7 @@ from ..answer.features import FEATURES
 from ..answer.selector import MODEL_DIR
 from ..settings import REPO_ROOT
 from .config import TrainingConfig
-from .fit import RANKER_PARAMS, RANKER_ROUNDS
+from .fit import RANKER_PARAMS, RANKER_ROUNDS, RANKER_SEEDS
 from .pipeline import TrainingReport
 
 
@@ -62,7 +62,8 @@ def write_card(report: TrainingReport, config: TrainingConfig, directory: Path) 
         "- Type model: logistic regression, question embedding + question word -> the kind of "
         "entity the answer is (spaCy labels, or none).",
         f"- Ranker: LightGBM lambdarank, {RANKER_ROUNDS} rounds, "
-        f"{RANKER_PARAMS['num_leaves']} leaves, learning rate {RANKER_PARAMS['learning_rate']}.",
+        f"{RANKER_PARAMS['num_leaves']} leaves, learning rate {RANKER_PARAMS['learning_rate']}; "
+        f"{RANKER_SEEDS} of them, seeded apart, their scores averaged.",
         "- Calibration: logistic regression on the ranker's score, its gap to the question's best "
         "and the candidate's evidence (coverage, missing and absent terms, names other passages "
         "state and it does not, type fit, cosine), "

@@ -18,12 +18,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from ..answer.features import Entities, base_features, with_type_fit
-from ..answer.selector import Calibration, Selector, TypeModel, calibration_inputs, type_inputs
+from ..answer.selector import (
+    Calibration,
+    Rankers,
+    Selector,
+    TypeModel,
+    calibration_inputs,
+    type_inputs,
+)
 from .examples import UNKNOWN, Example
 
 Scored = tuple[np.ndarray, np.ndarray]  # a question's candidate scores and feature matrix
@@ -41,6 +47,8 @@ RANKER_PARAMS = {
     "verbose": -1,
 }
 RANKER_ROUNDS = 300
+RANKER_SEEDS = 5  # rankers averaged (``selector.Rankers``): out-of-fold, 5 chose better than 1
+#   on every source (docs/evals.md); more cost training time for little
 TYPE_C = 1.0  # inverse L2 strength of the type model
 CALIBRATION_TOP = 5  # candidates per question the calibration is fitted on (best first)
 MADE_WEIGHT = 0.2  # a made-unanswerable question's weight in the calibration: they are many, and
@@ -131,8 +139,9 @@ def fold_of_groups(groups: Sequence[str], folds: int, seed: int) -> dict[str, in
 
 
 def fit_ranker(matrices: Sequence[np.ndarray], labels: Sequence[np.ndarray],
-               weights: Sequence[float], seed: int) -> object:
-    """LightGBM lambdarank over the questions that have an answering candidate."""
+               weights: Sequence[float], seed: int) -> Rankers:
+    """``RANKER_SEEDS`` LightGBM lambdarank rankers over the questions that have an answering
+    candidate, seeded ``seed``, ``seed + 1``, …"""
     import lightgbm
 
     xs, ys, sizes, ws = [], [], [], []
@@ -144,9 +153,13 @@ def fit_ranker(matrices: Sequence[np.ndarray], labels: Sequence[np.ndarray],
         ys.append(y[keep])
         sizes.append(int(keep.sum()))
         ws.append(w)
-    data = lightgbm.Dataset(np.vstack(xs), np.concatenate(ys), group=sizes,
-                            weight=np.repeat(ws, sizes))
-    return lightgbm.train({**RANKER_PARAMS, "seed": seed}, data, num_boost_round=RANKER_ROUNDS)
+    rows, targets, row_weights = np.vstack(xs), np.concatenate(ys), np.repeat(ws, sizes)
+    return Rankers(tuple(  # a Dataset each: its sampling seed is fixed once it is built
+        lightgbm.train({**RANKER_PARAMS, "seed": seed + n},
+                       lightgbm.Dataset(rows, targets, group=sizes, weight=row_weights),
+                       num_boost_round=RANKER_ROUNDS)
+        for n in range(RANKER_SEEDS)
+    ))
 
 
 def _calibration_rows(scored: Sequence[tuple[np.ndarray, np.ndarray]],
@@ -191,7 +204,7 @@ class Parts:
     """A fitted type model and ranker (the selector before calibration)."""
 
     types: TypeModel
-    ranker: object  # lightgbm.Booster
+    ranker: Rankers
 
     def scores(self, item: Prepared) -> Scored:
         """The ranker's scores of ``item``'s candidates, and the features they came from."""
@@ -199,8 +212,7 @@ class Parts:
             return np.zeros(0), item.base
         probs = self.types.probabilities(item.example.question)
         matrix = with_type_fit(item.base, item.novel, probs)
-        ranker: Any = self.ranker
-        return np.asarray(ranker.predict(matrix), dtype=np.float64), matrix
+        return self.ranker.predict(matrix), matrix
 
 
 def fit_parts(items: Sequence[Prepared], folds: int, seed: int) -> Parts:
