@@ -64,7 +64,7 @@ def _slice(tmp_path: Path, n: int) -> Path:
 
 def test_training_on_a_slice_writes_a_selector_that_answers(tmp_path, embedder) -> None:
     from assistant.answer.selector import load_selector
-    from assistant.evals.crossfit import CrossFit
+    from assistant.evals.crossfit import CrossFit, suite_digest
     from assistant.evals.runner import LocalBackend, run_suites
     from assistant.evals.suite import load_suite
     from assistant.index.loaded import IndexHolder
@@ -96,6 +96,7 @@ def test_training_on_a_slice_writes_a_selector_that_answers(tmp_path, embedder) 
     suite = load_suite(config.sources[0].suite)
     assert {item.id for item in suite.items} == set(mapping["items"]["slice"])
     assert set(mapping["items"]["slice"].values()) <= {"fold-0", "fold-1", "holdout"}
+    assert mapping["digests"]["slice"] == suite_digest(config.sources[0].suite)
     backend = LocalBackend(work, embedder, cross_fit=CrossFit(folds))
     try:
         result = run_suites([suite], backend)
@@ -105,3 +106,27 @@ def test_training_on_a_slice_writes_a_selector_that_answers(tmp_path, embedder) 
     assert result.summary.fabricated_numbers == 0
     confidences = [s.confidence for s in result.scores if s.confidence is not None]
     assert confidences and np.all((np.array(confidences) >= 0) & (np.array(confidences) <= 1))
+
+
+def test_a_cross_fit_knows_a_moved_suite_by_its_content(tmp_path) -> None:
+    from assistant.errors import CrossFitError
+    from assistant.evals.crossfit import CrossFit, suite_digest
+
+    suite = tmp_path / "a" / "suite.jsonl"
+    suite.parent.mkdir()
+    suite.write_text('{"id": "q1", "question": "Who?", "expected": ["X"]}\n', encoding="utf-8")
+    folds = tmp_path / "folds"
+    folds.mkdir()
+    (folds / "folds.json").write_text(json.dumps({
+        "suites": {"mine": str(suite)}, "digests": {"mine": suite_digest(suite)},
+        "items": {"mine": {"q1": "fold-1"}},
+    }), encoding="utf-8")
+    moved = tmp_path / "elsewhere" / "suite.jsonl"
+    moved.parent.mkdir()
+    moved.write_bytes(suite.read_bytes())
+    cross = CrossFit(folds)
+    assert cross.fold(str(suite), "q1") == cross.fold(str(moved), "q1") == "fold-1"
+    moved.write_text('{"id": "q1", "question": "Who else?", "expected": ["Y"]}\n',
+                     encoding="utf-8")
+    with pytest.raises(CrossFitError, match="not part of this training"):
+        CrossFit(folds).fold(str(moved), "q1")

@@ -1,13 +1,15 @@
 """Cross-fitted evaluation: every question answered by a selector that never saw it.
 
 ``assistant train-selector --folds-out DIR`` writes one selector per fold (and one for the
-held-out groups) with ``folds.json``: for each training source, its suite file and which fold
-holds each item. ``assistant eval --cross-fit DIR`` answers each item with the selector of its
-fold, so the accuracy it prints is out-of-fold.
+held-out groups) with ``folds.json``: for each training source, its suite file (path and a
+digest of its bytes) and which fold holds each item. ``assistant eval --cross-fit DIR`` answers
+each item with the selector of its fold, so the accuracy it prints is out-of-fold. A suite is
+recognised by its path or, moved or in another checkout, by its content.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +30,7 @@ class CrossFit:
         try:
             raw = json.loads((directory / FOLDS_FILE).read_text(encoding="utf-8"))
             self._suites = {str(Path(p).resolve()): name for name, p in raw["suites"].items()}
+            self._digests = {str(d): name for name, d in raw.get("digests", {}).items()}
             self._items: dict[str, dict[str, str]] = raw["items"]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise CrossFitError(
@@ -39,7 +42,12 @@ class CrossFit:
 
     def fold(self, suite_path: str, item_id: str) -> str:
         """The fold (``fold-<k>`` or ``holdout``) whose selector never saw ``item_id``."""
-        name = self._suites.get(str(Path(suite_path).resolve()))
+        resolved = str(Path(suite_path).resolve())
+        name = self._suites.get(resolved)
+        if name is None and self._digests:  # moved, or another checkout: known by content
+            name = self._digests.get(suite_digest(Path(suite_path)))
+            if name is not None:
+                self._suites[resolved] = name
         if name is None:
             known = ", ".join(sorted(_shown(p) for p in self._suites))
             raise CrossFitError(f"{suite_path} was not part of this training (suites: {known})")
@@ -56,6 +64,14 @@ class CrossFit:
         if fold not in self._loaded:
             self._loaded[fold] = load_selector(self.directory / fold)
         return self._loaded[fold]
+
+
+def suite_digest(path: Path) -> str:
+    """SHA-256 of a suite file's bytes ("" when it cannot be read)."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
 
 
 def _shown(path: str) -> str:

@@ -218,7 +218,10 @@ def _save_folds(directory: Path, config: TrainingConfig, inside: Sequence[Prepar
         save_selector(selector, directory / f"fold-{k}")
     assert isinstance(held_selector, Selector)
     save_selector(held_selector, directory / "holdout")
+    from ..evals.crossfit import suite_digest
+
     suites = {s.name: str(s.suite) for s in config.sources}
+    digests = {s.name: suite_digest(s.suite) for s in config.sources}
     assignment: dict[str, dict[str, str]] = {name: {} for name in suites}
     for p, k in zip(inside, fold, strict=True):
         if not p.example.generated and not p.example.made:
@@ -226,7 +229,7 @@ def _save_folds(directory: Path, config: TrainingConfig, inside: Sequence[Prepar
     for p in outside:
         if not p.example.generated and not p.example.made:
             assignment[p.example.source][p.example.key.split("#")[0]] = "holdout"
-    payload = {"suites": suites, "items": assignment}
+    payload = {"suites": suites, "digests": digests, "items": assignment}
     (directory / "folds.json").write_text(json.dumps(payload, indent=1), encoding="utf-8")
 
 
