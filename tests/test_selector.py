@@ -17,6 +17,7 @@ from assistant.answer.selector import (
     CALIBRATION_INPUTS,
     MODEL_DIR,
     Calibration,
+    Stated,
     calibration_inputs,
     load_selector,
     shipped_selector,
@@ -77,6 +78,15 @@ def test_relative_features_say_how_far_each_candidate_is_behind_the_best() -> No
     assert out[:, INDEX["support_typed_gap"]] == pytest.approx([1.4, 1.4, 0.0])
     assert all(f"{name}_gap" in INDEX for name in RELATIVE)
     assert with_type_fit(np.zeros((0, len(FEATURES))), [], {}).shape == (0, len(FEATURES))
+
+
+def test_the_stated_confidence_keeps_the_order_and_the_decisions() -> None:
+    probabilities = np.linspace(0.01, 0.99, 25)
+    assert [Stated()(p) for p in probabilities] == pytest.approx(list(probabilities))
+    shipped = shipped_selector()
+    stated = [shipped.stated(p) for p in probabilities]
+    assert np.all(np.diff(stated) > 0) and all(0.0 < v < 1.0 for v in stated)
+    assert shipped.stated.slope > 0
 
 
 def test_calibration_is_monotone_in_the_score_and_bounded() -> None:

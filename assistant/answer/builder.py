@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -158,5 +159,7 @@ def build_answer(index: Index, hits: Sequence[Hit], question: str, query_vector:
         return refuse(question, _refusal_reason(analysed))
     if choices[0].probability < selector.threshold:
         return refuse(question, _refusal_reason(analysed), [c.candidate for c in choices],
-                      confidence=choices[0].probability)
-    return _answer(analysed, choices, selector.types.probabilities(analysed), selector.threshold)
+                      confidence=selector.stated(choices[0].probability))
+    answer = _answer(analysed, choices, selector.types.probabilities(analysed),
+                     selector.threshold)
+    return replace(answer, confidence=selector.stated(choices[0].probability))

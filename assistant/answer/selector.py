@@ -122,6 +122,24 @@ class Calibration:
 
 
 @dataclass(frozen=True)
+class Stated:
+    """The confidence an answer states: a monotone logistic map of its best candidate's
+    probability, fitted out-of-fold on whether that candidate answers (Platt scaling).
+
+    The calibration is fitted on each question's top candidates, to rank and to refuse; the
+    best one's probability then says less than how often it is right. Being monotone, the map
+    changes what is *said*, never which passage is chosen or whether the builder refuses."""
+
+    slope: float = 1.0
+    intercept: float = 0.0
+
+    def __call__(self, probability: float) -> float:
+        p = min(max(probability, 1e-6), 1 - 1e-6)
+        z = self.slope * float(np.log(p / (1 - p))) + self.intercept
+        return float(1.0 / (1.0 + np.exp(-z)))
+
+
+@dataclass(frozen=True)
 class Selector:
     """A loaded selector artefact."""
 
@@ -130,6 +148,7 @@ class Selector:
     calibration: Calibration
     threshold: float  # refuse below this probability of the best candidate
     card: Mapping[str, Any] = field(default_factory=dict)
+    stated: Stated = Stated()  # the confidence an answer states, from the best probability
 
 
 @dataclass(frozen=True)
@@ -181,6 +200,7 @@ def save_selector(selector: Selector, directory: Path) -> None:
             "scale": list(selector.calibration.scale),
         },
         "threshold": selector.threshold,
+        "stated": {"slope": selector.stated.slope, "intercept": selector.stated.intercept},
         "card": dict(selector.card),
     }
     (directory / ARTEFACT).write_text(json.dumps(payload, indent=1), encoding="utf-8")
@@ -222,6 +242,7 @@ def load_selector(directory: Path = MODEL_DIR) -> Selector:
         ),
         threshold=float(payload["threshold"]),
         card=payload.get("card", {}),
+        stated=Stated(**payload.get("stated", {})),
     )
 
 

@@ -36,7 +36,8 @@ def _sources(config: TrainingConfig, report: TrainingReport) -> list[str]:
 
 def _reliability(report: TrainingReport) -> list[str]:
     rel = report.calibration
-    lines = [f"Expected calibration error (out-of-fold, {rel.count} suite questions): "
+    lines = [f"Expected calibration error of the stated confidence (out-of-fold, "
+             f"{rel.count} suite questions): "
              + (f"{rel.ece:.3f}" if rel.ece is not None else "n/a"), "",
              "| probability | questions | mean probability | share right |", "|---|---|---|---|"]
     for b in rel.bins:
@@ -69,6 +70,9 @@ def write_card(report: TrainingReport, config: TrainingConfig, directory: Path) 
         "state and it does not, type fit, cosine), "
         "fitted on out-of-fold scores of the suite questions and of each answerable one with "
         "its answering candidates taken away.",
+        "- Stated confidence: the quoted candidate's probability through a monotone logistic "
+        "map (Platt scaling) fitted out-of-fold on whether it answers; it changes what an answer "
+        "says, not what is chosen or refused.",
         f"- Refusal threshold: {report.threshold:.3f}, the out-of-fold probability under which "
         f"{config.false_refusal:.0%} of the answerable questions fall.",
         "- Not learned: a passage about another thing than the one the question names "

@@ -26,6 +26,7 @@ from ..answer.selector import (
     Calibration,
     Rankers,
     Selector,
+    Stated,
     TypeModel,
     calibration_inputs,
     type_inputs,
@@ -238,7 +239,33 @@ def finish(parts: Parts, scores: Sequence[Scored], items: Sequence[Prepared],
                      for s, m in scores])
     answerable = np.array([p.example.answerable for p in items])
     threshold = choose_threshold(best, answerable, false_refusal)
-    return Selector(parts.ranker, parts.types, calibration, threshold)
+    return Selector(parts.ranker, parts.types, calibration, threshold,
+                    stated=fit_stated(calibration, scores, items))
+
+
+def fit_stated(calibration: Calibration, scores: Sequence[Scored],
+               items: Sequence[Prepared]) -> Stated:
+    """Platt scaling of the chosen candidate's probability against whether it answers, on
+    out-of-fold ``scores`` of suite questions (each weighted as in the ranker, so every source
+    counts alike). Identity when there is too little to fit or the fit would not be increasing
+    (a map that reversed the order would change what "more confident" means)."""
+    from sklearn.linear_model import LogisticRegression
+
+    xs, ys, ws = [], [], []
+    for (s, m), p in zip(scores, items, strict=True):
+        if not s.size or p.example.made:
+            continue
+        top = int(np.argmax(s))  # the candidate the builder quotes
+        xs.append(float(calibration.probabilities(s, m)[top]))
+        ys.append(bool(p.example.answerable and p.example.answers[top]))
+        ws.append(p.example.weight)
+    if len(set(ys)) < 2:
+        return Stated()
+    x = np.clip(np.array(xs), 1e-6, 1 - 1e-6)
+    logit = np.log(x / (1 - x)).reshape(-1, 1)
+    model = LogisticRegression(C=100.0, max_iter=1000).fit(logit, ys, sample_weight=ws)
+    slope = float(model.coef_[0][0])
+    return Stated(slope, float(model.intercept_[0])) if slope > 0 else Stated()
 
 
 @dataclass(frozen=True)

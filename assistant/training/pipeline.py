@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..answer.selector import Calibration
+from ..answer.selector import Selector
 from ..evals.calibration import Reliability, reliability
 from ..index.loaded import IndexHolder
 from ..ingest.pipeline import ingest
@@ -177,7 +177,7 @@ def train(config: TrainingConfig, base: Settings, work: Path, out: Path,
     all_scores = _merge(items, held, cv.scores, outside_scores)
     final = finish(fit_parts(items, config.folds, config.seed), all_scores, items,
                    config.false_refusal)
-    calibrated = _reliability(final.calibration, all_scores, items)
+    calibrated = _reliability(final, all_scores, items)
     report = TrainingReport(
         sources=tuple(_figures(s.name, items, all_scores, held) for s in config.sources),
         calibration=calibrated, threshold=final.threshold,
@@ -189,15 +189,17 @@ def train(config: TrainingConfig, base: Settings, work: Path, out: Path,
     return report
 
 
-def _reliability(calibration: Calibration, scores: Sequence[Scored],
+def _reliability(selector: Selector, scores: Sequence[Scored],
                  items: Sequence[Prepared]) -> Reliability:
-    """Out-of-fold reliability of the best candidate's probability, suite questions only."""
+    """Out-of-fold reliability of the confidence an answer states (the quoted candidate's
+    probability, through ``Selector.stated``), suite questions only."""
     confidences, outcomes = [], []
     for p, s in zip(items, scores, strict=True):
         if p.example.generated or p.example.made:
             continue
-        probs = calibration.probabilities(*s)
-        confidences.append(float(probs.max()) if probs.size else 0.0)
+        probs = selector.calibration.probabilities(*s)
+        top = float(probs[int(np.argmax(s[0]))]) if probs.size else 0.0
+        confidences.append(selector.stated(top))
         outcomes.append(p.example.answerable and _selected(p, s))
     return reliability(confidences, outcomes)
 
