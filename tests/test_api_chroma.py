@@ -9,18 +9,13 @@ from typing import Any
 
 import httpx
 import pytest
+from seed_questions import SEED_QUESTIONS
 
 pytest_plugins = ["api_fixtures"]
 pytestmark = pytest.mark.slow
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
-QUESTIONS = [
-    "What are the two core tungsten mine projects in Kazakhstan?",
-    "How much tungsten ore does the mine plan to process in 2025?",
-    "How much will the deep processing complex cost?",
-    "How much did demand for photovoltaic tungsten filaments grow?",
-    "Who won the 1998 football world cup?",
-]
+QUESTIONS = SEED_QUESTIONS
 
 
 @pytest.fixture()

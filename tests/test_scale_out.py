@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 import pytest
+from seed_questions import SEED_QUESTIONS
 
 pytest_plugins = ["api_fixtures", "pg_fixtures"]
 pytestmark = pytest.mark.slow
@@ -33,13 +34,7 @@ pytestmark = pytest.mark.slow
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 CLI = Path(sys.executable).with_name("assistant")
 SECRET = "scale-out-signing-secret"
-QUESTIONS = [
-    "What are the two core tungsten mine projects in Kazakhstan?",
-    "How much tungsten ore does the mine plan to process in 2025?",
-    "How much will the deep processing complex cost?",
-    "How much did demand for photovoltaic tungsten filaments grow?",
-    "Who won the 1998 football world cup?",
-]
+QUESTIONS = SEED_QUESTIONS
 NOTE = ("Zeltrava Smelter Annual Note\n\nThe Zeltrava smelter in Norvik produced 4,250 tonnes "
         "of refined cobalt in 2023. The smelter employs 310 people.\n")
 CLIENTS, PER_CLIENT, CONVERSATIONS = 10, 50, 5
