@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     top_k: int = Field(default=8, ge=1, le=100)
     candidates: int = Field(default=50, ge=1, le=1000, description="Per-ranking depth before RRF.")
     rrf_k: int = Field(default=60, ge=1)
+    dense_exact_max: int = Field(
+        default=50_000, ge=0,
+        description="A generation with at most this many chunks is searched exactly (every "
+        "vector scored: repeatable, and faster than HNSW at that size); a larger one through "
+        "Chroma's HNSW index. 0: always HNSW.",
+    )
     chunk_max_tokens: int = Field(default=200, ge=32, le=256)
     chunk_overlap_sentences: int = Field(default=1, ge=0, le=5)
     embed_batch_size: int = Field(default=64, ge=1)

@@ -4,10 +4,18 @@ Embedded (``PersistentClient`` under a generation's directory) by default; a Chr
 when ``ASSISTANT_CHROMA_URL`` is set. Every index generation gets its own collection, so a
 half-built generation is never visible to readers. Chroma never embeds anything here:
 collections are created with ``embedding_function=None`` and we pass vectors ourselves.
+
+A collection of at most ``exact_max`` vectors is searched exactly: its vectors are read once
+and every one is scored (``nearest``). Chroma's HNSW graph is approximate and, across
+processes, not even repeatable (a rank-5 neighbour found in one process and missed in the
+next, on the same files); exact search gives the same hits for the same question every time,
+which is what makes an answer, an eval figure and a trained selector reproducible. It is also
+faster at that size (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -45,19 +53,37 @@ def _client(chroma_url: str | None, path: Path | None) -> Any:
     return chromadb.PersistentClient(path=str(path), settings=settings)
 
 
+def nearest(matrix: np.ndarray, vector: np.ndarray, n: int) -> list[tuple[int, float]]:
+    """The ``n`` rows of ``matrix`` (unit rows) most cosine-similar to ``vector``, best first,
+    ties by row: (row, similarity) pairs."""
+    norm = float(np.linalg.norm(vector))
+    scores = matrix @ (np.asarray(vector, dtype=np.float32) / (norm or 1.0))
+    n = min(n, scores.shape[0])
+    if n <= 0:
+        return []
+    rows = np.argpartition(-scores, n - 1)[:n] if n < scores.shape[0] else np.arange(n)
+    rows = rows[np.lexsort((rows, -scores[rows]))]
+    return [(int(r), float(scores[r])) for r in rows]
+
+
 class DenseStore:
     """One generation's collection of chunk vectors."""
 
-    def __init__(self, chroma_url: str | None, path: Path | None, name: str) -> None:
+    def __init__(self, chroma_url: str | None, path: Path | None, name: str,
+                 exact_max: int = 0) -> None:
         self._client = _client(chroma_url, path)
         self.name = name
+        self.exact_max = exact_max
         self._collection: Any = None
         self._count: int | None = None  # a generation's collection never changes once built
+        self._exact: tuple[list[str], np.ndarray] | None = None  # ids, unit rows
+        self._lock = threading.Lock()
 
     def close(self) -> None:
         """Release the client (an embedded store stops once no client uses its directory)."""
         close = getattr(self._client, "close", None)
         self._collection = None
+        self._exact = None
         if close is not None:
             try:
                 close()
@@ -76,6 +102,7 @@ class DenseStore:
         except Exception:  # absent: nothing to replace
             pass
         self._count = None
+        self._exact = None
         self._collection = self._client.create_collection(
             self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
         )
@@ -87,15 +114,39 @@ class DenseStore:
         for i in range(0, len(ids), step):
             collection.add(ids=list(ids[i : i + step]), embeddings=vectors[i : i + step])
         self._count = None
+        self._exact = None
+
+    def _vectors(self) -> tuple[list[str], np.ndarray]:
+        """Every id and its unit vector, read from the store once (ids sorted)."""
+        with self._lock:
+            if self._exact is None:
+                collection = self._get()
+                step = max(1, min(4096, self._client.get_max_batch_size()))
+                ids: list[str] = []
+                rows: list[np.ndarray] = []
+                for offset in range(0, self._count or 0, step):
+                    got = collection.get(include=["embeddings"], limit=step, offset=offset)
+                    ids += got["ids"]
+                    rows.append(np.asarray(got["embeddings"], dtype=np.float32))
+                matrix = np.concatenate(rows) if rows else np.zeros((0, 0), np.float32)
+                order = sorted(range(len(ids)), key=ids.__getitem__)
+                matrix = matrix[order]
+                matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+                self._exact = ([ids[i] for i in order], matrix)
+            return self._exact
 
     def query(self, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
-        """The ``n`` nearest chunk ids with cosine similarity, best first."""
+        """The ``n`` nearest chunk ids with cosine similarity, best first: exact when the
+        collection holds at most ``exact_max`` vectors, else Chroma's HNSW search."""
         collection = self._get()
         if self._count is None:
             self._count = int(collection.count())
         total = self._count
         if total == 0:
             return []
+        if total <= self.exact_max:
+            ids, matrix = self._vectors()
+            return [(ids[row], score) for row, score in nearest(matrix, vector, n)]
         result = collection.query(
             query_embeddings=[vector], n_results=min(n, total), include=["distances"]
         )

@@ -36,7 +36,8 @@ def dense_store(settings: Settings, generation_path: Path, generation: str) -> D
     """The dense store of a generation, embedded or on the configured Chroma server."""
     path = None if settings.chroma_url else generation_path / "chroma"
     return DenseStore(
-        settings.chroma_url, path, collection_name(settings.collection_prefix, generation)
+        settings.chroma_url, path, collection_name(settings.collection_prefix, generation),
+        exact_max=settings.dense_exact_max,
     )
 
 
