@@ -130,3 +130,33 @@ def test_a_cross_fit_knows_a_moved_suite_by_its_content(tmp_path) -> None:
                      encoding="utf-8")
     with pytest.raises(CrossFitError, match="not part of this training"):
         CrossFit(folds).fold(str(moved), "q1")
+
+
+def test_training_twice_gives_the_same_selector(tmp_path) -> None:
+    """The command is reproducible: two runs, in processes whose string hashing differs, each
+    ingesting the corpus afresh, write byte-identical rankers and the same selector file."""
+    import os
+    import subprocess
+    import sys
+
+    config = _slice(tmp_path, 12)
+    outs = []
+    for run in (1, 2):
+        out = tmp_path / f"model-{run}"
+        env = {**os.environ, "PYTHONHASHSEED": str(run), "ASSISTANT_DATA_DIR": str(tmp_path)}
+        done = subprocess.run(
+            [sys.executable, "-c", "from assistant.cli import main; main()", "train-selector",
+             str(config), "--out", str(out), "--work", str(tmp_path / f"work-{run}")],
+            env=env, capture_output=True, text=True, timeout=900,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        outs.append(out)
+    first, second = (sorted(p.name for p in out.iterdir()) for out in outs)
+    assert first == second and "ranker-0.txt" in first
+    for name in first:
+        if name.startswith("ranker-"):
+            assert (outs[0] / name).read_bytes() == (outs[1] / name).read_bytes(), name
+    selectors = [json.loads((out / "selector.json").read_text(encoding="utf-8")) for out in outs]
+    for selector in selectors:
+        selector["card"].pop("seconds")  # how long the run took: the one field that may differ
+    assert selectors[0] == selectors[1]

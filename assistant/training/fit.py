@@ -45,6 +45,8 @@ RANKER_PARAMS = {
     "bagging_fraction": 0.8,
     "bagging_freq": 1,
     "lambdarank_truncation_level": 10,
+    "deterministic": True,  # with row-wise histograms: the same examples give the same trees
+    "force_row_wise": True,
     "verbose": -1,
 }
 RANKER_ROUNDS = 300
