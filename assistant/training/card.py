@@ -83,7 +83,9 @@ def write_card(report: TrainingReport, config: TrainingConfig, directory: Path) 
         "sentences (`assistant/training/generate.py`). Folds never split a group (questions "
         "about the same document, or one conversation); "
         f"{config.holdout:.0%} of the groups are held out of the cross-validation and scored "
-        "by a selector fitted on the rest.", "",
+        "by a selector fitted on the rest. The run is reproducible: the same command over the "
+        f"same files, seed {config.seed}, writes the same selector (dense search is exact up to "
+        "ASSISTANT_DENSE_EXACT_MAX chunks, and LightGBM runs deterministic).", "",
         *_sources(config, report), "",
         "*reachable*: share of answerable questions with a candidate holding the answer at all "
         "(retrieval's ceiling); *selected*: share whose best-scored candidate holds it, each "
