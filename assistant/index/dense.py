@@ -116,7 +116,7 @@ class DenseStore:
         self._count = None
         self._exact = None
 
-    def _vectors(self) -> tuple[list[str], np.ndarray]:
+    def vectors(self) -> tuple[list[str], np.ndarray]:
         """Every id and its unit vector, read from the store once (ids sorted)."""
         with self._lock:
             if self._exact is None:
@@ -148,7 +148,7 @@ class DenseStore:
         if total == 0:
             return []
         if total <= self.exact_max:
-            ids, matrix = self._vectors()
+            ids, matrix = self.vectors()
             return [(ids[row], score) for row, score in nearest(matrix, vector, n)]
         result = collection.query(
             query_embeddings=[vector], n_results=min(n, total), include=["distances"]
