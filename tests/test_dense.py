@@ -23,7 +23,7 @@ def _store(tmp_path, exact_max: int) -> DenseStore:
 
 def test_exact_search_agrees_with_hnsw_and_repeats(tmp_path) -> None:
     rng = np.random.default_rng(5)
-    vectors = rng.normal(size=(3000, 48)).astype(np.float32)
+    vectors = rng.normal(size=(5000, 48)).astype(np.float32)  # more than one page of 4096
     ids = [f"c{i:05d}" for i in range(len(vectors))]
     built = _store(tmp_path, 0)
     built.create()
