@@ -144,6 +144,14 @@ def off_subject(index: Index, question: Question, candidates: Sequence[Candidate
     return off
 
 
+def asks(candidates: Sequence[Candidate]) -> np.ndarray:
+    """Per candidate, whether it is one sentence that asks a question ("What is the location of
+    the final in 2022?"): it states nothing, so it answers nothing, however close it reads. A
+    pair may still hold a question and the sentence that answers it."""
+    return np.array([len(c.sentences) == 1 and c.text.rstrip().endswith("?")
+                     for c in candidates], dtype=bool)
+
+
 def _cosine(index: Index, candidate: Candidate, question: Question) -> float:
     return max(
         float(index.sentence_vector(s.doc_id, s.ordinal).astype(np.float32) @ question.vector)

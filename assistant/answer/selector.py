@@ -12,9 +12,10 @@ as one small artefact (``model/``, with its model card):
    builder refuses when the best candidate's probability is under ``threshold``, which was
    chosen out-of-fold for a target false-refusal rate.
 
-One fixed check comes after them: a passage about another thing than the one the question
+Two fixed checks come after them: a passage about another thing than the one the question
 names (``features.off_subject``) gets probability 0 and goes last, so "the grade of X" is never
-answered with Y's grade, however alike the two sentences read.
+answered with Y's grade, however alike the two sentences read; so does a sentence that is itself
+a question (``features.asks``): it restates what is asked and states nothing.
 
 Scoring is pure numpy plus one LightGBM prediction; nothing is trained or downloaded here.
 """
@@ -33,7 +34,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..index.loaded import Index
 from .candidates import Candidate
-from .features import FEATURES, WORDS, candidate_features, off_subject
+from .features import FEATURES, WORDS, asks, candidate_features, off_subject
 from .question import Question
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
@@ -170,8 +171,9 @@ def rank_candidates(
     # OpenMP pool cost 1-7 ms a question (measured in benchmarks/selection.py).
     scores = np.asarray(selector.ranker.predict(matrix, num_threads=1), dtype=np.float64)
     probabilities = selector.calibration.probabilities(scores, matrix)
-    # A passage about another thing than the one named is never the answer, however close.
-    off = off_subject(index, question, candidates)
+    # A passage about another thing than the one named, or one that only asks, is never the
+    # answer, however close it reads.
+    off = off_subject(index, question, candidates) | asks(candidates)
     probabilities = np.where(off, 0.0, probabilities)
     order = np.lexsort((-scores, off))
     return [Choice(candidates[i], float(probabilities[i]), float(scores[i])) for i in order]

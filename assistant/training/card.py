@@ -76,7 +76,8 @@ def write_card(report: TrainingReport, config: TrainingConfig, directory: Path) 
         f"- Refusal threshold: {report.threshold:.3f}, the out-of-fold probability under which "
         f"{config.false_refusal:.0%} of the answerable questions fall.",
         "- Not learned: a passage about another thing than the one the question names "
-        "(`features.off_subject`) gets probability 0 when the selector runs; the figures "
+        "(`features.off_subject`), and a sentence that only asks a question (`features.asks`), "
+        "get probability 0 when the selector runs; the figures "
         "below are the ranker's alone, `assistant eval --cross-fit` measures both.", "",
         "## Data", "",
         "Public data only: the suites below and questions generated from their corpora's own "
