@@ -10,7 +10,7 @@ PORT   ?= 8000
 
 .PHONY: install run test lint bench clean browser ocr postgres
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -18,8 +18,8 @@ $(STAMP): pyproject.toml
 	# progress is shown (no --quiet): the two steps take minutes on a fresh machine.
 	@echo "==> 1/2 CPU torch 2.13.0"
 	$(BIN)/python -m pip install --progress-bar on torch==2.13.0
-	@echo "==> 2/2 the project and its dev tools"
-	$(BIN)/python -m pip install --progress-bar on -e '.[dev]'
+	@echo "==> 2/2 the project and its dev tools, at the versions of constraints.txt"
+	$(BIN)/python -m pip install --progress-bar on -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
