@@ -36,5 +36,6 @@ def test_bad_input_and_other_failures(tmp_path: Path) -> None:
     missing = run_cli("ingest", str(tmp_path / "nope.txt"),
                       env={"ASSISTANT_DATA_DIR": str(tmp_path / "data")})
     assert missing.returncode == 2 and "no such file" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1  # one line, however long the path
     no_index = run_cli("ask", "anything", env={"ASSISTANT_DATA_DIR": str(tmp_path / "data")})
     assert no_index.returncode == 1 and "no index yet" in no_index.stderr

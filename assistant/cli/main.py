@@ -49,7 +49,9 @@ EXIT_PORT_BUSY = 4  # serve: the port is taken by another process
 
 
 def fail(exc: AssistantError) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False, markup=True)
+    # soft_wrap: an error is one line on stderr (README), however narrow the terminal
+    err.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False, markup=True,
+              soft_wrap=True)
     if isinstance(exc, InputError):
         return typer.Exit(EXIT_INPUT)
     if isinstance(exc, NotFoundError):
@@ -336,7 +338,7 @@ def main() -> None:
     try:
         app()
     except AssistantError as exc:  # pragma: no cover - commands catch their own
-        err.print(f"error: {exc.message}")
+        err.print(f"error: {escape(exc.message)}", highlight=False, soft_wrap=True)
         sys.exit(EXIT_OTHER)
 
 
