@@ -141,7 +141,7 @@ def ingest(
     except AssistantError as exc:
         raise fail(exc) from None
     for error in report.errors:
-        err.print(f"[red]refused[/] {escape(error.message)}", highlight=False)
+        err.print(f"[red]refused[/] {escape(error.message)}", highlight=False, soft_wrap=True)
     if not report.changed:
         out.print(
             f"Index is up to date: {len(report.unchanged)} document(s) unchanged, nothing written."

@@ -21,7 +21,7 @@ def slack() -> None:
     try:
         settings = get_settings()
     except ValueError as exc:  # pydantic's ValidationError / SettingsError: a bad ASSISTANT_*
-        err.print(f"[bold red]error:[/] invalid settings: {exc}", highlight=False)
+        err.print(f"[bold red]error:[/] invalid settings: {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_INPUT) from None
     missing = [name for name, value in (
         ("ASSISTANT_SLACK_BOT_TOKEN", settings.slack_bot_token),
@@ -30,7 +30,7 @@ def slack() -> None:
     if missing:
         err.print(f"[bold red]error:[/] Socket Mode needs {' and '.join(missing)}: the bot "
                   "token (xoxb-…) and an app-level token with connections:write (xapp-…); "
-                  "see docs/slack.md", highlight=False)
+                  "see docs/slack.md", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_INPUT)
 
     from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -47,7 +47,7 @@ def slack() -> None:
         raise fail(exc) from None
     bolt = build_slack_app(settings, lambda: assistant, bot_state(settings), socket_mode=True)
     out.print(f"Slack bot connecting over Socket Mode (data dir {settings.data_dir}); "
-              "Ctrl-C stops it.", highlight=False)
+              "Ctrl-C stops it.", highlight=False, soft_wrap=True)
     try:
         SocketModeHandler(bolt, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
     except KeyboardInterrupt:
@@ -56,9 +56,9 @@ def slack() -> None:
         err.print(f"[bold red]error:[/] Slack refused the connection: "
                   f"{exc.response.get('error', exc)}; check ASSISTANT_SLACK_APP_TOKEN "
                   "(xapp-…, scope connections:write) and ASSISTANT_SLACK_BOT_TOKEN",
-                  highlight=False)
+                  highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_OTHER) from None
     except OSError as exc:  # URLError, DNS, refused connections
         err.print(f"[bold red]error:[/] cannot reach Slack ({exc}); check the network"
-                  " and ASSISTANT_SLACK_API_URL", highlight=False)
+                  " and ASSISTANT_SLACK_API_URL", highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_OTHER) from None
