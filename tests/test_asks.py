@@ -7,14 +7,10 @@ nothing. ``features.asks`` marks such a sentence, and the selector gives it prob
 from __future__ import annotations
 
 import pytest
+from small_corpus import assistant_over, candidates_for
 
-from assistant.answer.candidates import gather_candidates
 from assistant.answer.features import asks
-from assistant.index.loaded import IndexHolder
-from assistant.ingest.pipeline import ingest
-from assistant.retrieve.hybrid import search
 from assistant.service import Assistant
-from assistant.settings import Settings
 
 FAQ = (
     "# Harbour festival\n\n"
@@ -27,19 +23,11 @@ QUESTION = "Where will the Vellmark harbour festival be held this year?"
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:
-    root = tmp_path_factory.mktemp("asks")
-    (root / "corpus").mkdir()
-    (root / "corpus" / "festival.md").write_text(FAQ, encoding="utf-8")
-    settings = Settings(data_dir=root / "data")
-    ingest([root / "corpus"], settings, embedder=embedder)
-    return Assistant(settings, holder=IndexHolder(settings, embedder))
+    return assistant_over(tmp_path_factory.mktemp("asks"), "festival.md", FAQ, embedder)
 
 
 def test_a_question_sentence_is_marked_and_a_statement_is_not(assistant: Assistant) -> None:
-    index = assistant.holder.get()
-    result = search(index, assistant.holder.embedder, QUESTION, top_k_hits=5, candidates=20,
-                    rrf_k=60)
-    candidates = gather_candidates(index, result.hits)
+    candidates, _ = candidates_for(assistant, QUESTION)
     marked = {c.text: bool(a) for c, a in zip(candidates, asks(candidates), strict=True)
               if len(c.sentences) == 1}
     assert marked[QUESTION] is True

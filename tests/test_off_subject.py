@@ -9,15 +9,11 @@ setting do not."""
 from __future__ import annotations
 
 import pytest
+from small_corpus import assistant_over, candidates_for
 
-from assistant.answer.candidates import gather_candidates
 from assistant.answer.features import off_subject
 from assistant.answer.question import analyse
-from assistant.index.loaded import IndexHolder
-from assistant.ingest.pipeline import ingest
-from assistant.retrieve.hybrid import search
 from assistant.service import Assistant
-from assistant.settings import Settings
 from assistant.text.words import known_words
 
 STORY = (
@@ -31,20 +27,13 @@ STORY = (
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:
-    root = tmp_path_factory.mktemp("off-subject")
-    (root / "corpus").mkdir()
-    (root / "corpus" / "deposits.txt").write_text(STORY, encoding="utf-8")
-    settings = Settings(data_dir=root / "data")
-    ingest([root / "corpus"], settings, embedder=embedder)
-    return Assistant(settings, holder=IndexHolder(settings, embedder))
+    return assistant_over(tmp_path_factory.mktemp("off-subject"), "deposits.txt", STORY, embedder)
 
 
 def _off(assistant: Assistant, question: str) -> dict[str, bool]:
     index = assistant.holder.get()
-    result = search(index, assistant.holder.embedder, question, top_k_hits=5, candidates=20,
-                    rrf_k=60)
-    candidates = gather_candidates(index, result.hits)
-    analysed = analyse(question, index, result.query_vector)
+    candidates, vector = candidates_for(assistant, question)
+    analysed = analyse(question, index, vector)
     return {c.text: bool(o) for c, o in
             zip(candidates, off_subject(index, analysed, candidates), strict=True)}
 
