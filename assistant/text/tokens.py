@@ -68,20 +68,25 @@ def tokenize(text: str) -> list[str]:
     """Tokens of ``text`` for BM25, in order, stopwords removed."""
     tokens: list[str] = []
     text = _ACRONYM_RE.sub(lambda m: m.group().replace(".", ""), text)  # U.S. -> US
-    for match in _WORD_RE.finditer(fold(text)):
-        word = match.group()
-        if word[0].isdigit():
-            tokens.append(word.replace(",", ""))
-            continue
-        if word.endswith(("'s", "\u2019s")):
-            word = word[:-2]
-        parts = [p for p in _SPLIT_RE.split(word) if p]
-        if len(parts) > 1:
-            tokens.extend(_stem(p) for p in parts if p not in STOPWORDS)
-            tokens.append(_stem("".join(parts)))
-        elif word and word not in STOPWORDS:
-            tokens.append(_stem(word))
+    for word in _WORD_RE.findall(fold(text)):
+        tokens.extend(_word_tokens(word))
     return tokens
+
+
+@lru_cache(maxsize=1 << 17)
+def _word_tokens(word: str) -> tuple[str, ...]:
+    """The tokens of one matched word, remembered: words recur far more than texts do, and
+    this was most of the time of a first look at a sentence."""
+    if word[0].isdigit():
+        return (word.replace(",", ""),)
+    if word.endswith(("'s", "\u2019s")):
+        word = word[:-2]
+    parts = [p for p in _SPLIT_RE.split(word) if p]
+    if len(parts) > 1:
+        return (*(_stem(p) for p in parts if p not in STOPWORDS), _stem("".join(parts)))
+    if word and word not in STOPWORDS:
+        return (_stem(word),)
+    return ()
 
 
 @lru_cache(maxsize=1 << 16)
