@@ -18,7 +18,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..index.loaded import Index
-from ..text.tokens import tokenize
+from ..text.tokens import cached_tokens, tokenize
 from ..types import Answer, Citation, Fact, Hit, NumberCheck
 from .candidates import Candidate, gather_candidates
 from .conflicts import Rival, answer_fact, numeric_rivals, retold_differently
@@ -86,7 +86,8 @@ def _keep(candidate: Candidate, question: Question, fact: Fact | None,
     keep += [(e.start, e.end) for e in candidate.entities if e.label in likely]
     text = candidate.doc.text
     for m in _WORD_RE.finditer(text, candidate.start, candidate.end):
-        if any(forms & set(tokenize(m.group())) for forms in question.forms):
+        words = set(cached_tokens(m.group()))  # a passage's words recur across questions
+        if any(forms & words for forms in question.forms):
             keep.append((m.start(), m.end()))
     return keep
 

@@ -128,19 +128,21 @@ def off_subject(index: Index, question: Question, candidates: Sequence[Candidate
     off = np.zeros(len(candidates), dtype=bool)
     if not names:
         return off
-    own = [question.matched(_tokens(index, c)) for c in candidates]
+    tokens = [_tokens(index, c) for c in candidates]
+    own = [question.matched(t) for t in tokens]
     stated = [sum(o[j] for o in own) for j in names]
     if not all(stated):
         return off  # a name no passage states: the learned refusal decides
     if max(stated) * 2 > len(candidates):
         return off  # a name most passages state says little about which one is meant
+
+    def names_one(words: frozenset[str]) -> bool:
+        matched = question.matched(words)
+        return any(matched[j] for j in names)
+
     for i, c in enumerate(candidates):
-        for tokens in (_tokens(index, c) | _setting_tokens(index, c), _paragraph_tokens(index, c)):
-            matched = question.matched(tokens)
-            if any(matched[j] for j in names):
-                break
-        else:
-            off[i] = True
+        off[i] = not (names_one(tokens[i] | _setting_tokens(index, c))
+                      or names_one(_paragraph_tokens(index, c)))
     return off
 
 
@@ -218,7 +220,8 @@ def _coverage(question: Question, tokens: frozenset[str], setting: frozenset[str
 
 
 def _row(
-    index: Index, question: Question, candidate: Candidate, asked: frozenset[str], read: Read
+    index: Index, question: Question, candidate: Candidate, asked: frozenset[str], read: Read,
+    novel: Sequence[Novel],
 ) -> dict[str, float]:
     tokens, setting = read
     context = setting
@@ -227,7 +230,6 @@ def _row(
     previous = index.sentence_tokens(candidate.context[-1]) if candidate.context else frozenset()
     stated = numerals(candidate.text)
     years = {n for n in stated if len(n) == 4 and n[:2] in ("19", "20")}
-    novel = _novel_entities(candidate, asked)
     hit = candidate.hit
     row = _coverage(question, tokens, setting, context, previous)
     row.update({
@@ -301,7 +303,7 @@ def base_features(
     support = _support(candidates, novel)
     reads = [_read(index, c) for c in candidates]
     for i, candidate in enumerate(candidates):
-        for name, value in _row(index, question, candidate, asked, reads[i]).items():
+        for name, value in _row(index, question, candidate, asked, reads[i], novel[i]).items():
             matrix[i, INDEX[name]] = value
         matrix[i, INDEX["support"]] = max(support[i].values(), default=0)
     matrix[:, INDEX["names_elsewhere"]] = _names_elsewhere(question, reads)
