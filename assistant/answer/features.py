@@ -136,13 +136,13 @@ def off_subject(index: Index, question: Question, candidates: Sequence[Candidate
     if max(stated) * 2 > len(candidates):
         return off  # a name most passages state says little about which one is meant
 
-    def names_one(words: frozenset[str]) -> bool:
+    def names_asked_in(words: frozenset[str]) -> bool:
         matched = question.matched(words)
         return any(matched[j] for j in names)
 
     for i, c in enumerate(candidates):
-        off[i] = not (names_one(tokens[i] | _setting_tokens(index, c))
-                      or names_one(_paragraph_tokens(index, c)))
+        off[i] = not (names_asked_in(tokens[i] | _setting_tokens(index, c))
+                      or names_asked_in(_paragraph_tokens(index, c)))
     return off
 
 
