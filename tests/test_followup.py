@@ -88,6 +88,15 @@ def test_possessive_becomes_of_the_antecedent(question: str, expected: str) -> N
     assert rewrite(question, [GRADE]) == expected
 
 
+def test_the_topic_of_an_unnamed_question_ends_where_its_verb_begins() -> None:
+    """"When did the plant officially start production?": the plant is the topic, not "the
+    plant officially start" (the tagger's verb and adverb end the phrase)."""
+    before = turn("When did the plant officially start production?")
+    assert rewrite("How much ore does it plan to process in 2030?", [before]) == (
+        "How much ore does the plant plan to process in 2030?"
+    )
+
+
 def test_pronoun_at_the_start_is_capitalised() -> None:
     assert rewrite("It is in which region?", [GRADE]) == "The Zorblax mine is in which region?"
 

@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
-from ..text.nouns import common_noun_starts, ends_in_common_noun
+from ..text.nouns import common_noun_starts, ends_in_common_noun, predicate_starts
 from ..text.tokens import fold
 from ..text.words import MONTH_NAMES
 from .store import Turn
@@ -211,13 +211,20 @@ def _same_name(a: str, b: str) -> bool:
     return fuzz.ratio(fa, fb) >= 80
 
 
-def _np_after(words: Sequence[_Word], k: int, do_support: bool) -> tuple[int, int] | None:
+def _np_after(words: Sequence[_Word], k: int, do_support: bool, text: str = ""
+              ) -> tuple[int, int] | None:
     """Word range of the noun phrase starting at ``k`` (up to a preposition, aux or the end).
 
-    With do-support ("When did X start?") the last word is the verb and is left out.
+    In ``text`` (the words' text), a verb or adverb after a common noun of the phrase ends it:
+    "When did the project officially start production?" -> "the project". Without such a
+    cue, with do-support ("When did X start?") the last word is the verb and is left out.
     """
+    nouns = common_noun_starts(text) if text else frozenset()
+    predicates = predicate_starts(text) if nouns else frozenset()
     j = k
     while j < len(words) and words[j].low not in (_PREP | _AUX | _WH | {"and", "or"}):
+        if words[j].start in predicates and any(w.start in nouns for w in words[k:j]):
+            return k, j
         j += 1
     if j == k:
         return None
@@ -240,14 +247,14 @@ def _topic_np(text: str) -> tuple[_Phrase | None, _Phrase | None]:
     aux = next((i for i, w in enumerate(words) if w.low in _AUX), None)
     if aux is None:
         return None, None
-    rng = _np_after(words, aux + 1, words[aux].low in _DO)
+    rng = _np_after(words, aux + 1, words[aux].low in _DO, text)
     if rng is None:
         return None, None
     start, end = rng
     slot_start = start
     # extend through "of"/"for" phrases that are not time slots
     while end < len(words) and words[end].low in {"of", "for"}:
-        nxt = _np_after(words, end + 1, words[aux].low in _DO)
+        nxt = _np_after(words, end + 1, words[aux].low in _DO, text)
         if nxt is None or any(m.start() <= words[nxt[0]].start < m.end() for m in times):
             break
         slot_start, end = nxt
@@ -459,7 +466,7 @@ def _resolve(question: str, ant: _Phrase) -> str:
             do_support = any(x.low in _DO for x in words[:i]) or any(
                 x.low in _BE for x in words[:i]
             ) and words[0].low in {"when", "where", "why", "how"}
-            rng = _np_after(words, i + 1, do_support)
+            rng = _np_after(words, i + 1, do_support, question)
             if rng is None:
                 i += 1
                 continue

@@ -19,6 +19,15 @@ def common_noun_starts(text: str) -> frozenset[int]:
     return frozenset(t.idx for t in pipeline(TAGS)(text) if t.pos_ == "NOUN")
 
 
+@lru_cache(maxsize=4096)
+def predicate_starts(text: str) -> frozenset[int]:
+    """Offsets in ``text`` where a verb or an adverb starts: where a noun phrase that began
+    before it has ended ("When did the project | officially start production?")."""
+    if not text.strip():
+        return frozenset()
+    return frozenset(t.idx for t in pipeline(TAGS)(text) if t.pos_ in {"VERB", "ADV"})
+
+
 def ends_in_common_noun(phrase: str) -> bool:
     """Whether the last word of ``phrase`` is tagged a common noun ("the Acme copper
     project"; not "Acme Metals")."""
