@@ -189,10 +189,18 @@ class FuzzyVocabulary:
     """Finds index terms spelled like a query term, so a name spelled two ways still meets.
 
     Uses rapidfuzz's normalised Indel similarity over terms of similar length; only alphabetic
-    terms of at least ``FUZZY_MIN_LEN`` characters are expanded (short words are too ambiguous).
+    terms of at least ``FUZZY_MIN_LEN`` characters are expanded so (short words are too
+    ambiguous); a shorter term meets only its ``variants``, found at ingest.
     """
 
-    def __init__(self, vocab: Mapping[str, int]) -> None:
+    def __init__(self, vocab: Mapping[str, int],
+                 variants: Mapping[str, Sequence[str]] | None = None) -> None:
+        # Shorter words meet only the longer forms the embedding model confirmed at ingest
+        # (``variants.word_variants``: "melt" -> "melting").
+        self._variants = {
+            short: tuple((long, PREFIX_SIMILARITY) for long in longs)
+            for short, longs in (variants or {}).items()
+        }
         # Pools by first letter and length: a misspelt name nearly always keeps its first
         # letter, and this keeps each lookup to a small slice of a large vocabulary.
         self._pools: dict[tuple[str, int], list[str]] = {}
@@ -210,8 +218,10 @@ class FuzzyVocabulary:
         cached = self._cache.get(term)
         if cached is not None:
             return cached
+        if len(term) < FUZZY_MIN_LEN:
+            return self._variants.get(term, ())
         found: list[tuple[str, float]] = []
-        if len(term) >= FUZZY_MIN_LEN and term.isalpha():
+        if term.isalpha():
             from rapidfuzz import fuzz, process
 
             pool: list[str] = []

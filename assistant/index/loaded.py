@@ -26,6 +26,7 @@ from .catalog import Catalog
 from .dense import DenseStore
 from .embeddings import Embedder
 from .layout import DataDir, Lease
+from .variants import read_variants
 
 
 def collection_name(prefix: str, generation: str) -> str:
@@ -126,7 +127,7 @@ def load_index(settings: Settings) -> Index:
             generation=generation,
             catalog=catalog,
             bm25=bm25,
-            fuzzy=FuzzyVocabulary(bm25.vocab),
+            fuzzy=FuzzyVocabulary(bm25.vocab, read_variants(catalog.get_meta("variants"))),
             dense=dense,
             chunks=chunks,
             chunk_index={c.chunk_id: i for i, c in enumerate(chunks)},

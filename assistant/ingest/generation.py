@@ -21,6 +21,7 @@ from ..index.bm25 import build_bm25, save_bm25
 from ..index.catalog import Catalog
 from ..index.embeddings import DIMENSIONS, Embedder, EmbeddingCache, text_key
 from ..index.loaded import dense_store
+from ..index.variants import dump_variants, word_variants
 from ..settings import Settings
 from ..text.definitions import corpus_definitions
 from ..text.entities import Entity
@@ -106,10 +107,16 @@ def write_indexes(
     t0 = time.perf_counter()
     chunk_texts = list(catalog.iter_chunk_texts())
     chunk_ids = [c.chunk_id for c in catalog.chunks()]
-    save_bm25(build_bm25([tokenize(t) for t in chunk_texts]), gpath)
+    bm25 = build_bm25([tokenize(t) for t in chunk_texts])
+    save_bm25(bm25, gpath)
     t1 = time.perf_counter()
     sentence_texts, _ = catalog.sentence_texts()
     vectors, embedded = embed_cached(chunk_texts + sentence_texts, cache_path, embedder, reporter)
+
+    def embed_words(words: Sequence[str]) -> np.ndarray:
+        return embed_cached(words, cache_path, embedder, Silent())[0]
+
+    catalog.set_meta("variants", dump_variants(word_variants(bm25.vocab, embed_words)))
     t2 = time.perf_counter()
     np.save(gpath / "sentences.npy", vectors[len(chunk_texts) :].astype(np.float16))
     reporter.stage("indexing", None)

@@ -69,6 +69,7 @@ class _Plan:
     curated: Sequence[Path]
     curated_hash: str
     curated_changed: bool
+    outdated: bool = False  # the serving generation lacks what this version stores (variants)
 
 
 def _sentence_entities(sentences: Sequence[Sentence]) -> list[Entity]:
@@ -135,11 +136,13 @@ def _plan(
     old: dict[str, tuple[str, str | None]] = {}
     old_curated: str | None = None
     recorded: list[str] = []
+    outdated = False
     if current:
         catalog = Catalog(data.path(current) / "catalog.sqlite", readonly=True)
         try:
             old = catalog.document_hashes()
             old_curated = catalog.get_meta("curated_hash")
+            outdated = catalog.get_meta("variants") is None
             # Curated files found by earlier runs stay in force when a run ingests single files.
             recorded = json.loads(catalog.get_meta("curated_paths") or "[]")
         finally:
@@ -159,6 +162,7 @@ def _plan(
         curated=paths,
         curated_hash=digest,
         curated_changed=digest != (old_curated or digest),
+        outdated=outdated,
     )
 
 
@@ -188,7 +192,8 @@ def ingest(
         plan = _plan(data, sources, curated, prune)
         processed, failed = _process_all(plan.todo, embedder, settings, reporter)
         errors += failed
-        if not (processed or plan.removed or plan.curated_changed or plan.current is None):
+        if not (processed or plan.removed or plan.curated_changed or plan.outdated
+                or plan.current is None):
             return IngestReport(
                 generation=None,
                 unchanged=tuple(sorted([*plan.unchanged, *plan.kept])),
