@@ -14,9 +14,10 @@ import pytest
 from small_corpus import assistant_over, candidates_for
 
 from assistant.answer.question import analyse
+from assistant.index.bm25 import FuzzyVocabulary
 from assistant.index.layout import DataDir
 from assistant.index.loaded import load_index
-from assistant.index.variants import prefix_pairs, read_variants, word_variants
+from assistant.index.variants import read_variants, short_pairs, word_variants
 from assistant.ingest.pipeline import ingest
 from assistant.service import Assistant
 from assistant.settings import Settings
@@ -30,24 +31,42 @@ STORY = (
 
 def test_short_beginnings_pair_with_the_longer_words() -> None:
     words = ["melting", "melt", "gasworks", "ship", "shipping", "a1b2", "meltingpoint"]
-    pairs = prefix_pairs(words)
+    pairs = [(short, long) for short, long, _, _ in short_pairs(words)]
     assert ("melt", "melting") in pairs and ("ship", "shipping") in pairs
     assert ("melt", "meltingpoint") not in pairs  # more than five letters longer
     assert all(short.isalpha() and long.startswith(short) for short, long in pairs)
 
 
 def test_the_model_keeps_forms_of_one_word_and_drops_shared_letters(embedder) -> None:
-    variants = word_variants(["melting", "shipping", "gasworks", "payment"],
-                             embedder.embed_documents)
-    assert "melting" in variants["melt"]
-    assert "shipping" in variants["ship"]
-    assert "payment" in variants["pay"]
-    assert "gasworks" not in variants.get("gas", ())
+    variants = word_variants(
+        ["melting", "shipping", "gasworks", "payment", "company", "compensation", "provided",
+         "provide", "interest", "internet"],
+        embedder.embed_documents,
+    )
+    assert "melting" in dict(variants["melt"])
+    assert "shipping" in dict(variants["ship"])
+    assert "payment" in dict(variants["pay"])
+    assert "gasworks" not in dict(variants.get("gas", ()))
+    # the fuzzy vocabulary pairs these by their letters; the model reads them apart
+    assert "provide" in dict(variants["provided"])
+    assert "compensation" not in dict(variants.get("company", ()))
+    assert "internet" not in dict(variants.get("interest", ()))
+
+
+def test_the_fuzzy_vocabulary_keeps_to_the_confirmed_forms() -> None:
+    vocab = dict.fromkeys(["company", "compensation", "provided", "provide"], 0)
+    raw = FuzzyVocabulary(vocab)
+    assert "compensation" in dict(raw.similar("company"))  # letters alone
+    fuzzy = FuzzyVocabulary(vocab, {"provided": (("provide", 0.93),)})
+    assert fuzzy.similar("company") == ()
+    assert fuzzy.similar("provided") == (("provide", 0.93),)
+    # a word the corpus never uses is still repaired by its spelling
+    assert "provided" in dict(fuzzy.similar("providde"))
 
 
 def test_variants_read_back_and_older_generations_have_none() -> None:
-    assert read_variants('{"melt": ["melting"]}') == {"melt": ("melting",)}
-    assert read_variants(None) == {}
+    assert read_variants('{"melt": [["melting", 0.8]]}') == {"melt": (("melting", 0.8),)}
+    assert read_variants(None) is None
 
 
 @pytest.fixture(scope="module")

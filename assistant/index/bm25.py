@@ -188,19 +188,20 @@ def query_weights(tokens: Sequence[str]) -> dict[str, float]:
 class FuzzyVocabulary:
     """Finds index terms spelled like a query term, so a name spelled two ways still meets.
 
-    Uses rapidfuzz's normalised Indel similarity over terms of similar length; only alphabetic
-    terms of at least ``FUZZY_MIN_LEN`` characters are expanded so (short words are too
-    ambiguous); a shorter term meets only its ``variants``, found at ingest.
+    Uses rapidfuzz's normalised Indel similarity over terms of similar length, and shared
+    stems; only alphabetic terms of at least ``FUZZY_MIN_LEN`` characters are expanded so
+    (short words are too ambiguous). With the generation's ``variants``
+    (``index/variants.py``), a word the corpus uses, and any short word, meets only the forms
+    the embedding model confirmed at ingest; the rapidfuzz search is left for words the corpus
+    never uses, to repair a misspelling.
     """
 
     def __init__(self, vocab: Mapping[str, int],
-                 variants: Mapping[str, Sequence[str]] | None = None) -> None:
-        # Shorter words meet only the longer forms the embedding model confirmed at ingest
-        # (``variants.word_variants``: "melt" -> "melting").
-        self._variants = {
-            short: tuple((long, PREFIX_SIMILARITY) for long in longs)
-            for short, longs in (variants or {}).items()
-        }
+                 variants: Mapping[str, Sequence[tuple[str, float]]] | None = None) -> None:
+        self._vocab = vocab
+        self._variants = (
+            None if variants is None else {w: tuple(forms) for w, forms in variants.items()}
+        )
         # Pools by first letter and length: a misspelt name nearly always keeps its first
         # letter, and this keeps each lookup to a small slice of a large vocabulary.
         self._pools: dict[tuple[str, int], list[str]] = {}
@@ -218,10 +219,10 @@ class FuzzyVocabulary:
         cached = self._cache.get(term)
         if cached is not None:
             return cached
-        if len(term) < FUZZY_MIN_LEN:
+        if self._variants is not None and (term in self._vocab or len(term) < FUZZY_MIN_LEN):
             return self._variants.get(term, ())
         found: list[tuple[str, float]] = []
-        if term.isalpha():
+        if len(term) >= FUZZY_MIN_LEN and term.isalpha():
             from rapidfuzz import fuzz, process
 
             pool: list[str] = []
