@@ -43,9 +43,11 @@ class Rival:
 
 
 def answer_fact(best: Candidate, question: Question, types: Mapping[str, float]) -> Fact | None:
-    """The fact of ``best`` that answers, when the likeliest answer kind is a number."""
+    """The fact of ``best`` that answers, when the answer is likeliest a number: the likeliest
+    answer kind is one, or the number kinds together are likelier than the rest ("How reliant
+    is …?": a percentage, a quantity or a count, each less likely alone than no entity)."""
     label = max(types, key=lambda k: types[k]) if types else ""
-    if label not in KINDS:
+    if label not in KINDS and sum(p for k, p in types.items() if k in KINDS) < 0.5:
         return None
     weight = {kind: sum(types.get(lb, 0.0) for lb, ks in KINDS.items() if kind in ks)
               for ks in KINDS.values() for kind in ks}
