@@ -53,6 +53,14 @@ def test_the_model_keeps_forms_of_one_word_and_drops_shared_letters(embedder) ->
     assert "internet" not in dict(variants.get("interest", ()))
 
 
+def test_a_names_spellings_are_kept_by_their_letters(embedder) -> None:
+    # one article spells a deposit "Katpal" and "Katapar": the name's pieces embed apart
+    variants = word_variants(["katpal", "katapar", "company", "compensation"],
+                             embedder.embed_documents)
+    assert "katapar" in dict(variants["katpal"])
+    assert "compensation" not in dict(variants.get("company", ()))
+
+
 def test_the_fuzzy_vocabulary_keeps_to_the_confirmed_forms() -> None:
     vocab = dict.fromkeys(["company", "compensation", "provided", "provide"], 0)
     raw = FuzzyVocabulary(vocab)

@@ -8,6 +8,8 @@ Two kinds, found once per generation at ingest and stored in its catalog:
   "awarded"). Letters alone also pair "company" with "compensation", "expense" with "expose"
   and "interest" with "internet": half of the pairs the TAT-QA questions met that way read as
   unrelated words to the model, and each counted as the asked word in every passage holding it.
+  An English word's spellings are kept only when the model agrees; a name's (a word outside
+  the model's whole-word vocabulary) all stay, since its vector says little.
 - **Longer forms of a short word** (three or four letters, an English word, used by the corpus
   or not): "melt" -> "melting", "pay" -> "payment". The fuzzy rule leaves such words alone, so
   "At what temperature does X melt?" met no passage saying "melting point".
@@ -68,11 +70,14 @@ def short_pairs(vocab: Iterable[str]) -> list[_Pair]:
 
 def spelling_pairs(vocab: Iterable[str]) -> list[_Pair]:
     """(vocabulary word, a spelling the fuzzy vocabulary finds for it, …), for every word
-    the fuzzy vocabulary expands."""
+    the fuzzy vocabulary expands. Only an English word's spellings need the model's
+    agreement: a name ("Katpal", spelt "Katapar" elsewhere in the same article) is cut into
+    sub-word pieces whose vector says little about it, so its spellings stay the letters'."""
     terms = list(vocab)
+    english = known_words()
     fuzzy = FuzzyVocabulary(dict.fromkeys(terms, 0))
     return [
-        (term, form, similarity, SPELLING_MIN_COSINE)
+        (term, form, similarity, SPELLING_MIN_COSINE if term in english else -1.0)
         for term in terms if len(term) >= FUZZY_MIN_LEN and term.isalpha()
         for form, similarity in fuzzy.similar(term)
     ]
