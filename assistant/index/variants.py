@@ -71,7 +71,7 @@ def short_pairs(vocab: Iterable[str]) -> list[_Pair]:
 def spelling_pairs(vocab: Iterable[str]) -> list[_Pair]:
     """(vocabulary word, a spelling the fuzzy vocabulary finds for it, …), for every word
     the fuzzy vocabulary expands. Only an English word's spellings need the model's
-    agreement: a name ("Katpal", spelt "Katapar" elsewhere in the same article) is cut into
+    agreement: a name ("Morpal", spelt "Morapar" elsewhere in the same document) is cut into
     sub-word pieces whose vector says little about it, so its spellings stay the letters'."""
     terms = list(vocab)
     english = known_words()
