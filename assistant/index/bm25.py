@@ -189,8 +189,8 @@ class FuzzyVocabulary:
     """Finds index terms spelled like a query term, so a name spelled two ways still meets.
 
     Uses rapidfuzz's normalised Indel similarity over terms of similar length, and shared
-    stems; only alphabetic terms of at least ``FUZZY_MIN_LEN`` characters are expanded so
-    (short words are too ambiguous). With the generation's ``variants``
+    stems; only alphabetic terms of at least ``FUZZY_MIN_LEN`` characters are expanded this
+    way (short words are too ambiguous). With the generation's ``variants``
     (``index/variants.py``), a word the corpus uses, and any short word, meets only the forms
     the embedding model confirmed at ingest; the rapidfuzz search is left for words the corpus
     never uses, to repair a misspelling.

@@ -12,20 +12,22 @@ from .entities import TAGS, pipeline
 
 
 @lru_cache(maxsize=4096)
+def _tags(text: str) -> tuple[tuple[int, str], ...]:
+    """(offset, part of speech) of each token of ``text``: one tagger run per text."""
+    if not text.strip():
+        return ()
+    return tuple((t.idx, t.pos_) for t in pipeline(TAGS)(text))
+
+
 def common_noun_starts(text: str) -> frozenset[int]:
     """Offsets in ``text`` where a common noun (not a proper noun) starts."""
-    if not text.strip():
-        return frozenset()
-    return frozenset(t.idx for t in pipeline(TAGS)(text) if t.pos_ == "NOUN")
+    return frozenset(idx for idx, pos in _tags(text) if pos == "NOUN")
 
 
-@lru_cache(maxsize=4096)
 def predicate_starts(text: str) -> frozenset[int]:
     """Offsets in ``text`` where a verb or an adverb starts: where a noun phrase that began
     before it has ended ("When did the project | officially start production?")."""
-    if not text.strip():
-        return frozenset()
-    return frozenset(t.idx for t in pipeline(TAGS)(text) if t.pos_ in {"VERB", "ADV"})
+    return frozenset(idx for idx, pos in _tags(text) if pos in {"VERB", "ADV"})
 
 
 def ends_in_common_noun(phrase: str) -> bool:
