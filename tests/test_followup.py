@@ -203,6 +203,15 @@ def test_after_which_question_the_answer_names_the_antecedent() -> None:
     assert rewrite("What is its grade?", [base]) == "What is the grade of the Darrow Mine?"
 
 
+def test_after_which_is_the_question_the_answer_names_the_antecedent() -> None:
+    base = turn("Which is the largest copper deposit in Veltria?",
+                answer="The main deposits include: the Darrow Deposit (in Orbis), which is "
+                       "the largest copper deposit in Veltria [1].")
+    assert rewrite("What is its average grade?", [base]) == (
+        "What is the average grade of the Darrow Deposit?"
+    )
+
+
 def test_apposition_in_the_answer_names_the_antecedent() -> None:
     base = turn("Which company reopened the Qux mine?",
                 answer="Orbis Metals Corp., a mining company, reopened the Qux mine [1].")

@@ -8,9 +8,10 @@ quotes they cited).
    standalone question (a name with a head noun, "the North Ridge project", first), else the
    noun phrase a question without names was about when it is specific ("the global copper
    output"), else the subjects its answer's facts were about (``Turn.entities``), else a name
-   in the cited quotes. After "Which project ...?" the name in the answer ending in "project"
-   (or in apposition with "a ... project") is the antecedent instead. A head noun is any word
-   spaCy's tagger calls a common noun: no list of nouns.
+   in the cited quotes. After "Which project ...?" (or "Which is the largest project ...?")
+   the name in the answer ending in "project" (or in apposition with "a ... project") is the
+   antecedent instead. A head noun is any word spaCy's tagger calls a common noun: no list
+   of nouns.
 2. Pronouns and possessives become the antecedent: "its X" -> "the X of ANT";
    "it" / "they" / "them" / "this" / "that" -> ANT.
 3. Ellipsis ("What about X?", "And X?", a bare fragment "In 2024?") takes the previous
@@ -287,13 +288,31 @@ def _texts(turn: Turn) -> list[str]:
     return [t for t in said if t] + _quotes(turn)
 
 
-def _answer_entity(turn: Turn) -> _Phrase | None:
-    """After "Which project ...?": the name in the answer that ends with "project"."""
-    words = _words(turn.standalone)
+def _asked_kind(text: str) -> str | None:
+    """The kind of thing a "Which ...?" question asks for: "project" in "Which project ...?"
+    and in "Which is the largest copper project in X?" (the last common noun of the phrase
+    after "is the", up to its first function word)."""
+    words = _words(text)
     if len(words) < 2 or words[0].low not in {"which", "what"}:
         return None
-    noun = words[1].low
-    if noun in _FUNCTION or noun in _AUX:
+    if words[1].low not in _FUNCTION:
+        return words[1].low
+    if words[1].low not in _BE or len(words) < 4 or words[2].low not in {"the", "a", "an"}:
+        return None
+    nouns = common_noun_starts(text)
+    kind = None
+    for word in words[3:]:
+        if word.low in _FUNCTION:
+            break
+        if word.start in nouns:
+            kind = word.low
+    return kind
+
+
+def _answer_entity(turn: Turn) -> _Phrase | None:
+    """After "Which project ...?": the name in the answer that ends with "project"."""
+    noun = _asked_kind(turn.standalone)
+    if noun is None:
         return None
     asked = {fold(p.name) for p in _names(turn.standalone)}
     stem = fold(noun).rstrip("s")
