@@ -20,6 +20,7 @@ from assistant.answer.selector import (
     Stated,
     calibration_inputs,
     load_selector,
+    quoted,
     shipped_selector,
 )
 from assistant.errors import ConfigError, QuestionError
@@ -100,6 +101,17 @@ def test_calibration_is_monotone_in_the_score_and_bounded() -> None:
     flat = Calibration((1.0,) + (0.0,) * (n - 1), 0.0, (0.0,) * n, (1.0,) * n)
     q = flat.probabilities(scores, matrix)
     assert np.all(np.diff(q) > 0)
+
+
+def test_the_quoted_candidate_is_the_most_probable_not_the_best_scored() -> None:
+    n = len(CALIBRATION_INPUTS)
+    reads_coverage = Calibration(tuple(5.0 if name == "coverage" else 0.0
+                                       for name in CALIBRATION_INPUTS), 0.0, (0.0,) * n, (1.0,) * n)
+    matrix = np.zeros((3, len(FEATURES)))
+    matrix[:, INDEX["coverage"]] = [0.1, 0.9, 0.9]
+    scores = np.array([2.0, 0.5, 1.0])  # the ranker prefers the first, which covers little
+    assert quoted(reads_coverage, (scores, matrix)) == 2  # equally probable: the score decides
+    assert quoted(reads_coverage, (np.zeros(0), matrix[:0])) == -1
 
 
 def test_reliability_bins_and_expected_calibration_error() -> None:

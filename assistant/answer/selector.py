@@ -7,9 +7,10 @@ as one small artefact (``model/``, with its model card):
    word to the kind of entity its answer is (PERSON, DATE, MONEY, … or none).
 2. A *ranker*: LightGBM (lambdarank) over each candidate's features (``features.py``), the type
    model's output among them; several, fitted with different seeds, their scores averaged.
-3. A *calibration*: logistic regression from the ranker's score and its gap to the best score of
-   the question to the probability that the candidate answers it, fitted out-of-fold. The
-   builder refuses when the best candidate's probability is under ``threshold``, which was
+3. A *calibration*: logistic regression from the ranker's score, its gap to the best score of
+   the question and the candidate's question-level evidence to the probability that the
+   candidate answers it, fitted out-of-fold on suite questions. The most probable candidate
+   is the answer; the builder refuses when its probability is under ``threshold``, which was
    chosen out-of-fold for a target false-refusal rate.
 
 Two fixed checks come after them: a passage about another thing than the one the question
@@ -159,10 +160,29 @@ class Choice:
     score: float  # the ranker's raw score
 
 
+def best_first(scores: np.ndarray, probabilities: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Sort keys for ``np.lexsort``: the most probable candidate first, the ranker's score
+    breaking ties. The calibration reads the ranker's score beside the question-level
+    evidence and was fitted on suite questions only (the ranker mostly on generated ones), so
+    its probability is the better judge of which candidate answers; it is also the one the
+    refusal and the stated confidence read."""
+    return (-scores, -probabilities)
+
+
+def quoted(calibration: Calibration, scored: tuple[np.ndarray, np.ndarray]) -> int:
+    """The index of the candidate an answer quotes, from its ``(scores, matrix)``; -1 if
+    none."""
+    scores, matrix = scored
+    if not scores.size:
+        return -1
+    return int(np.lexsort(best_first(scores, calibration.probabilities(scores, matrix)))[0])
+
+
 def rank_candidates(
     selector: Selector, index: Index, question: Question, candidates: Sequence[Candidate]
 ) -> list[Choice]:
-    """Score every candidate; best first. Ties keep retrieval order."""
+    """Score every candidate; the most probable first (``best_first``), a passage that is
+    off the subject or only asks last."""
     if not candidates:
         return []
     types = selector.types.probabilities(question)
@@ -175,7 +195,7 @@ def rank_candidates(
     # answer, however close it reads.
     off = off_subject(index, question, candidates) | asks(candidates)
     probabilities = np.where(off, 0.0, probabilities)
-    order = np.lexsort((-scores, off))
+    order = np.lexsort((*best_first(scores, probabilities), off))
     return [Choice(candidates[i], float(probabilities[i]), float(scores[i])) for i in order]
 
 

@@ -57,8 +57,8 @@ def write_card(report: TrainingReport, config: TrainingConfig, directory: Path) 
         "## What it does", "",
         "Given a standalone question and the candidate passages of the retrieved chunks (each "
         "sentence, and each pair of adjacent sentences of a paragraph), it scores the "
-        "probability that a candidate answers the question. The builder quotes the best one, "
-        "or refuses when that probability is under the threshold. See "
+        "probability that a candidate answers the question. The builder quotes the most probable "
+        "one, or refuses when its probability is under the threshold. See "
         "`assistant/answer/selector.py`.", "",
         "- Type model: logistic regression, question embedding + question word -> the kind of "
         "entity the answer is (spaCy labels, or none).",
@@ -78,7 +78,8 @@ def write_card(report: TrainingReport, config: TrainingConfig, directory: Path) 
         "- Not learned: a passage about another thing than the one the question names "
         "(`features.off_subject`), and a sentence that only asks a question (`features.asks`), "
         "get probability 0 when the selector runs; the figures "
-        "below are the ranker's alone, `assistant eval --cross-fit` measures both.", "",
+        "below are the ranker's and calibration's alone, `assistant eval --cross-fit` measures "
+        "both.", "",
         "## Data", "",
         "Public data only: the suites below and questions generated from their corpora's own "
         "sentences (`assistant/training/generate.py`). Folds never split a group (questions "
@@ -89,7 +90,7 @@ def write_card(report: TrainingReport, config: TrainingConfig, directory: Path) 
         "ASSISTANT_DENSE_EXACT_MAX chunks, and LightGBM runs deterministic).", "",
         *_sources(config, report), "",
         "*reachable*: share of answerable questions with a candidate holding the answer at all "
-        "(retrieval's ceiling); *selected*: share whose best-scored candidate holds it, each "
+        "(retrieval's ceiling); *selected*: share whose most probable candidate holds it, each "
         f"scored by a selector that never saw its group ({config.folds}-fold). Figures on data "
         "a model was fitted to are not accuracy and are not reported.", "",
         "## Calibration", "", *_reliability(report), "",

@@ -29,6 +29,7 @@ from ..answer.selector import (
     Stated,
     TypeModel,
     calibration_inputs,
+    quoted,
     type_inputs,
 )
 from .examples import UNKNOWN, Example
@@ -257,7 +258,7 @@ def fit_stated(calibration: Calibration, scores: Sequence[Scored],
     for (s, m), p in zip(scores, items, strict=True):
         if not s.size or p.example.made:
             continue
-        top = int(np.argmax(s))  # the candidate the builder quotes
+        top = quoted(calibration, (s, m))
         xs.append(float(calibration.probabilities(s, m)[top]))
         ys.append(bool(p.example.answerable and p.example.answers[top]))
         ws.append(p.example.weight)

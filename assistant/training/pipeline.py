@@ -19,10 +19,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
-from ..answer.selector import Selector
+from ..answer.selector import Selector, quoted
 from ..evals.calibration import Reliability, reliability
 from ..index.loaded import IndexHolder
 from ..ingest.pipeline import ingest
@@ -38,6 +39,7 @@ from .examples import (
 from .fit import Prepared, Scored, cross_validate, finish, fit_parts, in_holdout, prepare
 
 Progress = Callable[[str], None]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -112,15 +114,14 @@ def corpus_slug(corpus: Path) -> str:
     return re.sub(r"[^\w.-]+", "-", str(corpus.resolve())).strip("-.") or "corpus"
 
 
-def _selected(item: Prepared, scored: Scored) -> bool:
-    """Whether the best-scored candidate holds the answer."""
-    scores = scored[0]
-    return bool(scores.size) and bool(item.example.answers[int(np.argmax(scores))])
+def _selected(item: Prepared, chosen: int) -> bool:
+    """Whether the quoted candidate (index ``chosen``, -1 for none) holds the answer."""
+    return chosen >= 0 and bool(item.example.answers[chosen])
 
 
-def _figures(name: str, items: Sequence[Prepared], scores: Sequence[Scored],
+def _figures(name: str, items: Sequence[Prepared], chosen: Sequence[int],
              held: Sequence[bool]) -> SourceFigures:
-    own = [(p, s, h) for p, s, h in zip(items, scores, held, strict=True)
+    own = [(p, s, h) for p, s, h in zip(items, chosen, held, strict=True)
            if p.example.source == name and not p.example.generated and not p.example.made]
     answerable = [(p, s, h) for p, s, h in own if p.example.answerable]
     inside = [(p, s) for p, s, h in answerable if not h]
@@ -178,8 +179,12 @@ def train(config: TrainingConfig, base: Settings, work: Path, out: Path,
     final = finish(fit_parts(items, config.folds, config.seed), all_scores, items,
                    config.false_refusal)
     calibrated = _reliability(final, all_scores, items)
+    chosen = _merge(  # each question's quote, by the calibration of a selector that never saw it
+        items, held,
+        [quoted(fold_selectors[k].calibration, s) for s, k in zip(cv.scores, cv.fold, strict=True)],
+        [quoted(held_selector.calibration, s) for s in outside_scores])
     report = TrainingReport(
-        sources=tuple(_figures(s.name, items, all_scores, held) for s in config.sources),
+        sources=tuple(_figures(s.name, items, chosen, held) for s in config.sources),
         calibration=calibrated, threshold=final.threshold,
         seconds=time.perf_counter() - started, folds=config.folds, trained_on=len(items),
     )
@@ -198,14 +203,14 @@ def _reliability(selector: Selector, scores: Sequence[Scored],
         if p.example.generated or p.example.made:
             continue
         probs = selector.calibration.probabilities(*s)
-        top = float(probs[int(np.argmax(s[0]))]) if probs.size else 0.0
-        confidences.append(selector.stated(top))
-        outcomes.append(p.example.answerable and _selected(p, s))
+        top = quoted(selector.calibration, s)
+        confidences.append(selector.stated(float(probs[top]) if top >= 0 else 0.0))
+        outcomes.append(p.example.answerable and _selected(p, top))
     return reliability(confidences, outcomes)
 
 
-def _merge(items: Sequence[Prepared], held: Sequence[bool], inside: Sequence[Scored],
-           outside: Sequence[Scored]) -> list[Scored]:
+def _merge(items: Sequence[Prepared], held: Sequence[bool], inside: Sequence[T],
+           outside: Sequence[T]) -> list[T]:
     a, b = iter(inside), iter(outside)
     return [next(b) if h else next(a) for h in held]
 
