@@ -110,8 +110,11 @@ def test_the_quoted_candidate_is_the_most_probable_not_the_best_scored() -> None
     matrix = np.zeros((3, len(FEATURES)))
     matrix[:, INDEX["coverage"]] = [0.1, 0.9, 0.9]
     scores = np.array([2.0, 0.5, 1.0])  # the ranker prefers the first, which covers little
-    assert quoted(reads_coverage, (scores, matrix)) == 2  # equally probable: the score decides
-    assert quoted(reads_coverage, (np.zeros(0), matrix[:0])) == -1
+    best, probability = quoted(reads_coverage, (scores, matrix))
+    assert best == 2  # as probable as the second: the score decides
+    assert probability == pytest.approx(reads_coverage.probabilities(scores, matrix)[2])
+    assert probability > reads_coverage.probabilities(scores, matrix)[0]
+    assert quoted(reads_coverage, (np.zeros(0), matrix[:0])) == (-1, 0.0)
 
 
 def test_reliability_bins_and_expected_calibration_error() -> None:

@@ -169,13 +169,15 @@ def best_first(scores: np.ndarray, probabilities: np.ndarray) -> tuple[np.ndarra
     return (-scores, -probabilities)
 
 
-def quoted(calibration: Calibration, scored: tuple[np.ndarray, np.ndarray]) -> int:
-    """The index of the candidate an answer quotes, from its ``(scores, matrix)``; -1 if
-    none."""
+def quoted(calibration: Calibration, scored: tuple[np.ndarray, np.ndarray]) -> tuple[int, float]:
+    """The index of the candidate an answer quotes, from its ``(scores, matrix)``, and its
+    probability; ``(-1, 0.0)`` when there is none."""
     scores, matrix = scored
     if not scores.size:
-        return -1
-    return int(np.lexsort(best_first(scores, calibration.probabilities(scores, matrix)))[0])
+        return -1, 0.0
+    probabilities = calibration.probabilities(scores, matrix)
+    best = int(np.lexsort(best_first(scores, probabilities))[0])
+    return best, float(probabilities[best])
 
 
 def rank_candidates(

@@ -258,8 +258,8 @@ def fit_stated(calibration: Calibration, scores: Sequence[Scored],
     for (s, m), p in zip(scores, items, strict=True):
         if not s.size or p.example.made:
             continue
-        top = quoted(calibration, (s, m))
-        xs.append(float(calibration.probabilities(s, m)[top]))
+        top, probability = quoted(calibration, (s, m))
+        xs.append(probability)
         ys.append(bool(p.example.answerable and p.example.answers[top]))
         ws.append(p.example.weight)
     if len(set(ys)) < 2:

@@ -181,8 +181,9 @@ def train(config: TrainingConfig, base: Settings, work: Path, out: Path,
     calibrated = _reliability(final, all_scores, items)
     chosen = _merge(  # each question's quote, by the calibration of a selector that never saw it
         items, held,
-        [quoted(fold_selectors[k].calibration, s) for s, k in zip(cv.scores, cv.fold, strict=True)],
-        [quoted(held_selector.calibration, s) for s in outside_scores])
+        [quoted(fold_selectors[k].calibration, s)[0]
+         for s, k in zip(cv.scores, cv.fold, strict=True)],
+        [quoted(held_selector.calibration, s)[0] for s in outside_scores])
     report = TrainingReport(
         sources=tuple(_figures(s.name, items, chosen, held) for s in config.sources),
         calibration=calibrated, threshold=final.threshold,
@@ -202,9 +203,8 @@ def _reliability(selector: Selector, scores: Sequence[Scored],
     for p, s in zip(items, scores, strict=True):
         if p.example.generated or p.example.made:
             continue
-        probs = selector.calibration.probabilities(*s)
-        top = quoted(selector.calibration, s)
-        confidences.append(selector.stated(float(probs[top]) if top >= 0 else 0.0))
+        top, probability = quoted(selector.calibration, s)
+        confidences.append(selector.stated(probability))
         outcomes.append(p.example.answerable and _selected(p, top))
     return reliability(confidences, outcomes)
 
