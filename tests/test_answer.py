@@ -202,3 +202,66 @@ def test_two_sources_telling_one_sentence_differently_are_both_cited(tmp_path, e
     ingest([corpus], settings, prune=True, embedder=embedder)
     single = assistant.answer("Who won the 2031 Lakeside Marathon?")
     assert not single.conflict and "Maria Okonkwo" in single.answer
+
+
+def _assistant_over(tmp_path, embedder, files: dict[str, str]):
+    from assistant.index.loaded import IndexHolder
+    from assistant.ingest.pipeline import ingest
+    from assistant.service import Assistant
+    from assistant.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data")
+    ingest([corpus], settings, embedder=embedder)
+    return Assistant(settings, IndexHolder(settings, embedder))
+
+
+FILLER = "Tickets for the harbour ferry cost more this year.\n"
+
+
+def test_two_sources_naming_different_winners_in_other_words_are_both_cited(
+    tmp_path, embedder
+) -> None:
+    assistant = _assistant_over(tmp_path, embedder, {
+        "wire-a.txt": "Maria Okonkwo won the 2031 Lakeside Marathon in a record time.\n",
+        "wire-b.txt": "Lena Varga won the 2031 Lakeside Marathon after a late sprint, the "
+                      "race's website reported.\n",
+        "other.txt": FILLER,
+    })
+    answer = assistant.answer("Who won the 2031 Lakeside Marathon?")
+    texts = {d: doc.text for d, doc in assistant.holder.get().documents.items()}
+    check_contract(answer, texts)
+    assert answer.conflict and not answer.refused
+    assert "Maria Okonkwo" in answer.answer and "Lena Varga" in answer.answer
+
+
+def test_a_winner_of_another_year_is_no_disagreement(tmp_path, embedder) -> None:
+    assistant = _assistant_over(tmp_path, embedder, {
+        "wire-a.txt": "Maria Okonkwo won the 2031 Lakeside Marathon in a record time.\n",
+        "wire-b.txt": "Lena Varga won the 2030 Lakeside Marathon after a late sprint, the "
+                      "race's website reported.\n",
+        "other.txt": FILLER,
+    })
+    answer = assistant.answer("Who won the 2031 Lakeside Marathon?")
+    assert not answer.conflict and "Maria Okonkwo" in answer.answer
+
+
+def test_two_sources_giving_different_dates_in_other_words_are_both_cited(
+    tmp_path, embedder
+) -> None:
+    assistant = _assistant_over(tmp_path, embedder, {
+        "wire-a.txt": "The Kestrel Bridge opened on March 3, 2029, after four years of work.\n",
+        "wire-b.txt": "The Kestrel Bridge opened to traffic on May 12, 2031, the city council "
+                      "announced.\n",
+        "other.txt": FILLER,
+    })
+    answer = assistant.answer("When did the Kestrel Bridge open?")
+    texts = {d: doc.text for d, doc in assistant.holder.get().documents.items()}
+    check_contract(answer, texts)
+    assert answer.conflict and not answer.refused
+    assert "March 3, 2029" in answer.answer and "May 12, 2031" in answer.answer
+    assert {n.status for n in answer.numbers if n.text in ("March 3, 2029", "May 12, 2031")} \
+        == {"conflict"}

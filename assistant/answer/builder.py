@@ -21,7 +21,14 @@ from ..index.loaded import Index
 from ..text.tokens import cached_tokens, tokenize
 from ..types import Answer, Citation, Fact, Hit, NumberCheck
 from .candidates import Candidate, gather_candidates
-from .conflicts import Rival, answer_fact, numeric_rivals, retold_differently
+from .conflicts import (
+    Rival,
+    answer_fact,
+    dated_otherwise,
+    named_otherwise,
+    numeric_rivals,
+    retold_differently,
+)
 from .excerpt import excerpt
 from .numbers import check_numbers
 from .params import PARAMS, AnswerParams
@@ -114,6 +121,15 @@ def _numeric_conflict(question: Question, chosen: Fact, rivals: Sequence[Rival],
     return _finish(question, text, cited, conflicting, True, best.probability)
 
 
+def _disagree(question: Question, best: Choice, chosen: Fact | None, types: dict[str, float],
+              other: Candidate, conflicting: set[str]) -> Answer:
+    """"The sources disagree": the best passage, then another document's telling."""
+    first = _say(best.candidate, _keep(best.candidate, question, chosen, types), PARAMS)
+    second = _say(other, _keep(other, question, None, types), PARAMS)
+    text = f"The sources disagree: {first} [1]; but {second} [2]."
+    return _finish(question, text, [best.candidate, other], conflicting, True, best.probability)
+
+
 def _answer(question: Question, choices: Sequence[Choice], types: dict[str, float],
             floor: float) -> Answer:
     best = choices[0]
@@ -122,16 +138,19 @@ def _answer(question: Question, choices: Sequence[Choice], types: dict[str, floa
         rivals = numeric_rivals(chosen, choices, PARAMS)[:3]
         if rivals:
             return _numeric_conflict(question, chosen, rivals, best)
+        dated = dated_otherwise(chosen, choices, question, types, PARAMS, floor)
+        if dated is not None:
+            return _disagree(question, best, chosen, types, dated.candidate,
+                             {chosen.fact_id, dated.fact.fact_id})
     retold = retold_differently(choices, question, PARAMS, floor)
     if retold is not None:
         other, mine, theirs = retold
-        first = _say(best.candidate, _keep(best.candidate, question, chosen, types), PARAMS)
-        second = _say(other, _keep(other, question, None, types), PARAMS)
         conflicting = {f.fact_id for c, only in ((best.candidate, mine), (other, theirs))
                        for f in c.facts if set(tokenize(f.text)) & only}
-        text = f"The sources disagree: {first} [1]; but {second} [2]."
-        return _finish(question, text, [best.candidate, other], conflicting, True,
-                       best.probability)
+        return _disagree(question, best, chosen, types, other, conflicting)
+    named = named_otherwise(choices, question, types, PARAMS, floor) if chosen is None else None
+    if named is not None:
+        return _disagree(question, best, None, types, named, set())
     said = _say(best.candidate, _keep(best.candidate, question, chosen, types), PARAMS)
     return _finish(question, said + " [1].", [best.candidate], set(), False, best.probability)
 

@@ -1,5 +1,6 @@
-"""Disagreeing sources: two passages that give different values for the same measure, or that
-tell the same sentence with different names or numbers.
+"""Disagreeing sources: two passages that give different values for the same measure, that
+tell the same sentence with different names or numbers, or that answer a question asking for
+a name or a date with different ones in their own words.
 
 Pure functions over candidates and facts. The chosen passage is the selector's; a rival must be
 nearly as likely to answer (``AnswerParams.rival_share``) to count.
@@ -15,7 +16,7 @@ from ..text.tokens import tokenize
 from ..types import Fact
 from .candidates import Candidate
 from .params import AnswerParams
-from .question import Question
+from .question import Question, numerals
 from .selector import Choice
 
 # Fact kinds (ingest/facts.py) that state an entity of each spaCy label.
@@ -23,6 +24,10 @@ KINDS = {
     "MONEY": ("currency",), "PERCENT": ("percent",), "DATE": ("year", "date"),
     "TIME": ("date",), "QUANTITY": ("quantity", "temperature"), "CARDINAL": ("count", "number"),
 }
+ENTITY_LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT",
+                 "WORK_OF_ART", "LAW", "LANGUAGE")
+NAME_ASKED = 0.5  # the answer kind must be at least this likely to compare names or dates
+
 # Words that qualify an estimate or point back at a topic rather than name a different thing:
 # "proven reserves" and "latest reserves" measure the same thing; "exploration permits" and
 # "production permits" do not. General English, no corpus knowledge.
@@ -59,8 +64,6 @@ def answer_fact(best: Candidate, question: Question, types: Mapping[str, float])
 
 
 def _numerals(text: str) -> list[str]:
-    from .question import numerals
-
     return sorted(numerals(text))
 
 
@@ -114,6 +117,70 @@ def _specifics(candidate: Candidate, question: Question) -> set[str]:
         found.update(tokenize(candidate.entity_text(e)))
     found.update(t for t in tokenize(candidate.text) if t[0].isdigit())
     return found - set(question.terms)
+
+
+def _names(candidate: Candidate, label: str, question: Question) -> list[frozenset[str]]:
+    """The candidate's names of kind ``label`` that the question does not already say."""
+    asked = set(question.terms)
+    found = (frozenset(tokenize(candidate.entity_text(e)))
+             for e in candidate.entities if e.label == label)
+    return [words for words in found if words and not words <= asked]
+
+
+def _in_reach(choices: Sequence[Choice], question: Question, params: AnswerParams,
+              floor: float) -> list[Candidate]:
+    """Passages of other documents than the best's that could answer as well: likely enough to
+    be given as the answer on its own (``floor``), nearly as likely as the best
+    (``rival_share``), and stating the question's own numbers (a year asked about: "the 2018
+    prize", not another year's)."""
+    best = choices[0]
+    bar = max(floor, params.rival_share * best.probability)
+    return [c.candidate for c in choices[1:] if c.probability >= bar
+            and c.candidate.doc.doc_id != best.candidate.doc.doc_id
+            and question.numerals <= numerals(c.candidate.text)]
+
+
+def named_otherwise(choices: Sequence[Choice], question: Question,
+                    types: Mapping[str, float], params: AnswerParams, floor: float
+                    ) -> Candidate | None:
+    """Another document naming a different answer of the asked kind ("Apple acquired …"
+    against "Facebook acquired …"), when the answer is likeliest a name; neither passage may
+    mention the other's name."""
+    label = max(types, key=lambda k: types[k]) if types else ""
+    if label not in ENTITY_LABELS or types[label] < NAME_ASKED:
+        return None
+    best = choices[0].candidate
+    mine = _names(best, label, question)
+    if not mine:
+        return None
+    my_words = set(tokenize(best.text))
+    for other in _in_reach(choices, question, params, floor):
+        their_words = set(tokenize(other.text))
+        new = [n for n in _names(other, label, question) if not n <= my_words]
+        if new and not any(m <= their_words for m in mine):
+            return other
+    return None
+
+
+def dated_otherwise(chosen: Fact, choices: Sequence[Choice], question: Question,
+                    types: Mapping[str, float], params: AnswerParams, floor: float
+                    ) -> Rival | None:
+    """Another document giving a different date, as precise, for what the chosen date answers
+    ("released on June 19, 2020" against "released on June 9, 2010"). Two passages that share
+    any date tell one timeline ("for the years ended December 31, 2019 and 2018"), not two
+    answers."""
+    if chosen.kind not in ("year", "date") or not chosen.iso or types.get("DATE", 0.0) < NAME_ASKED:
+        return None
+    mine = {f.iso for f in choices[0].candidate.facts if f.iso}
+    for other in _in_reach(choices, question, params, floor):
+        if mine & {f.iso for f in other.facts if f.iso}:
+            continue
+        theirs = [f for f in other.facts if f.kind == chosen.kind and f.iso
+                  and len(f.iso) == len(chosen.iso)
+                  and not any(n in question.numerals for n in numerals(f.text))]
+        if theirs:
+            return Rival(other, theirs[0])
+    return None
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
