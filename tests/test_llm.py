@@ -372,6 +372,38 @@ def test_conflict_statuses_are_kept(llm_assistant, seed_settings, seed_holder, c
 
 
 @pytest.mark.slow
+def test_a_draft_must_cite_each_source_naming_a_different_answer(tmp_path, embedder, chat
+                                                                 ) -> None:
+    from assistant.index.loaded import IndexHolder
+    from assistant.ingest.pipeline import ingest
+    from assistant.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "wire-a.txt").write_text(
+        "Maria Okonkwo won the 2031 Lakeside Marathon in a record time.\n", encoding="utf-8")
+    (corpus / "wire-b.txt").write_text(
+        "Lena Varga won the 2031 Lakeside Marathon after a late sprint, the race's website "
+        "reported.\n", encoding="utf-8")
+    settings = Settings(data_dir=tmp_path / "data", llm_url=chat.url, llm_timeout_s=2,
+                        llm_api_key="test-key")
+    ingest([corpus], settings, embedder=embedder)
+    assistant = Assistant(settings, IndexHolder(settings, embedder))
+    question = "Who won the 2031 Lakeside Marathon?"
+
+    chat.reply = draft("Maria Okonkwo won it [1].")
+    answer = assistant.answer(question)
+    assert answer.conflict and answer.composer == "extractive"
+    assert "each disagreeing source" in (answer.fallback_reason or "")
+    assert "Lena Varga" in answer.answer
+
+    chat.reply = draft("The sources disagree: Maria Okonkwo [1] or Lena Varga [2].")
+    answer = assistant.answer(question)
+    assert answer.conflict and answer.composer == "llm", answer.fallback_reason
+    assert {c.doc_id for c in answer.citations} == {"wire-a", "wire-b"}
+
+
+@pytest.mark.slow
 def test_concurrent_answers_agree(llm_assistant, chat, texts) -> None:
     text = "Global tungsten output was approximately 81,000 tons in 2024 [1]."
     chat.reply = draft(text)
