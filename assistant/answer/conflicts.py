@@ -24,9 +24,11 @@ KINDS = {
     "MONEY": ("currency",), "PERCENT": ("percent",), "DATE": ("year", "date"),
     "TIME": ("date",), "QUANTITY": ("quantity", "temperature"), "CARDINAL": ("count", "number"),
 }
-ENTITY_LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT",
-                 "WORK_OF_ART", "LAW", "LANGUAGE")
-NAME_ASKED = 0.5  # the answer kind must be at least this likely to compare names or dates
+# spaCy labels that name something (the others are numbers, dates and times).
+NAME_LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT",
+               "WORK_OF_ART", "LAW", "LANGUAGE")
+KIND_ASKED = 0.5  # names (or dates) are compared only when the answer is at least this
+#   likely to be one: the type model's top kind, and more likely than all others together
 
 # Words that qualify an estimate or point back at a topic rather than name a different thing:
 # "proven reserves" and "latest reserves" measure the same thing; "exploration permits" and
@@ -143,11 +145,11 @@ def _in_reach(choices: Sequence[Choice], question: Question, params: AnswerParam
 def named_otherwise(choices: Sequence[Choice], question: Question,
                     types: Mapping[str, float], params: AnswerParams, floor: float
                     ) -> Candidate | None:
-    """Another document naming a different answer of the asked kind ("Apple acquired …"
-    against "Facebook acquired …"), when the answer is likeliest a name; neither passage may
-    mention the other's name."""
+    """Another document naming a different answer of the asked kind ("Lena Varga won …" against
+    "Maria Okonkwo won …"), when the answer is likeliest a name; neither passage may mention
+    the other's name."""
     label = max(types, key=lambda k: types[k]) if types else ""
-    if label not in ENTITY_LABELS or types[label] < NAME_ASKED:
+    if label not in NAME_LABELS or types[label] < KIND_ASKED:
         return None
     best = choices[0].candidate
     mine = _names(best, label, question)
@@ -166,10 +168,10 @@ def dated_otherwise(chosen: Fact, choices: Sequence[Choice], question: Question,
                     types: Mapping[str, float], params: AnswerParams, floor: float
                     ) -> Rival | None:
     """Another document giving a different date, as precise, for what the chosen date answers
-    ("released on June 19, 2020" against "released on June 9, 2010"). Two passages that share
+    ("opened on May 12, 2031" against "opened on March 3, 2029"). Two passages that share
     any date tell one timeline ("for the years ended December 31, 2019 and 2018"), not two
     answers."""
-    if chosen.kind not in ("year", "date") or not chosen.iso or types.get("DATE", 0.0) < NAME_ASKED:
+    if chosen.kind not in ("year", "date") or not chosen.iso or types.get("DATE", 0.0) < KIND_ASKED:
         return None
     mine = {f.iso for f in choices[0].candidate.facts if f.iso}
     for other in _in_reach(choices, question, params, floor):
