@@ -222,46 +222,43 @@ def _assistant_over(tmp_path, embedder, files: dict[str, str]):
 FILLER = "Tickets for the harbour ferry cost more this year.\n"
 
 
-def test_two_sources_naming_different_winners_in_other_words_are_both_cited(
-    tmp_path, embedder
+WINNERS = (
+    "Maria Okonkwo won the 2031 Lakeside Marathon in a record time.\n",
+    "Lena Varga won the 2031 Lakeside Marathon after a late sprint, the race's website "
+    "reported.\n",
+)
+OPENINGS = (
+    "The Kestrel Bridge opened on March 3, 2029, after four years of work.\n",
+    "The Kestrel Bridge opened to traffic on May 12, 2031, the city council announced.\n",
+)
+
+
+@pytest.mark.parametrize(("tellings", "question", "values", "conflicting"), [
+    (WINNERS, "Who won the 2031 Lakeside Marathon?", ("Maria Okonkwo", "Lena Varga"), ()),
+    (OPENINGS, "When did the Kestrel Bridge open?", ("March 3, 2029", "May 12, 2031"),
+     ("March 3, 2029", "May 12, 2031")),
+], ids=["names", "dates"])
+def test_two_sources_answering_otherwise_in_their_own_words_are_both_cited(
+    tmp_path, embedder, tellings, question, values, conflicting
 ) -> None:
     assistant = _assistant_over(tmp_path, embedder, {
-        "wire-a.txt": "Maria Okonkwo won the 2031 Lakeside Marathon in a record time.\n",
-        "wire-b.txt": "Lena Varga won the 2031 Lakeside Marathon after a late sprint, the "
-                      "race's website reported.\n",
-        "other.txt": FILLER,
+        "wire-a.txt": tellings[0], "wire-b.txt": tellings[1], "other.txt": FILLER,
     })
-    answer = assistant.answer("Who won the 2031 Lakeside Marathon?")
+    answer = assistant.answer(question)
     texts = {d: doc.text for d, doc in assistant.holder.get().documents.items()}
     check_contract(answer, texts)
     assert answer.conflict and not answer.refused
-    assert "Maria Okonkwo" in answer.answer and "Lena Varga" in answer.answer
+    assert all(v in answer.answer for v in values)
+    # a date disagreement marks both dates as conflicting; names are not numbers
+    assert {n.text for n in answer.numbers if n.status == "conflict"} == set(conflicting)
 
 
 def test_a_winner_of_another_year_is_no_disagreement(tmp_path, embedder) -> None:
     assistant = _assistant_over(tmp_path, embedder, {
-        "wire-a.txt": "Maria Okonkwo won the 2031 Lakeside Marathon in a record time.\n",
+        "wire-a.txt": WINNERS[0],
         "wire-b.txt": "Lena Varga won the 2030 Lakeside Marathon after a late sprint, the "
                       "race's website reported.\n",
         "other.txt": FILLER,
     })
     answer = assistant.answer("Who won the 2031 Lakeside Marathon?")
     assert not answer.conflict and "Maria Okonkwo" in answer.answer
-
-
-def test_two_sources_giving_different_dates_in_other_words_are_both_cited(
-    tmp_path, embedder
-) -> None:
-    assistant = _assistant_over(tmp_path, embedder, {
-        "wire-a.txt": "The Kestrel Bridge opened on March 3, 2029, after four years of work.\n",
-        "wire-b.txt": "The Kestrel Bridge opened to traffic on May 12, 2031, the city council "
-                      "announced.\n",
-        "other.txt": FILLER,
-    })
-    answer = assistant.answer("When did the Kestrel Bridge open?")
-    texts = {d: doc.text for d, doc in assistant.holder.get().documents.items()}
-    check_contract(answer, texts)
-    assert answer.conflict and not answer.refused
-    assert "March 3, 2029" in answer.answer and "May 12, 2031" in answer.answer
-    assert {n.status for n in answer.numbers if n.text in ("March 3, 2029", "May 12, 2031")} \
-        == {"conflict"}
