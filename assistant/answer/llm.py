@@ -297,7 +297,7 @@ def enforce_draft(draft: str, passages: Sequence[Passage], extractive: Answer) -
         reported = {n.fact_id for n in numbers if n.status == "conflict"}
         if len(reported) < min(2, len(conflicting)):
             raise _Fallback("llm: the draft does not report the sources' different figures")
-        if not conflicting and len(used) < 2:  # names or dates: each source must be cited
+        if not conflicting and len(used) < 2:  # told in names, no figures: cite each source
             raise _Fallback("llm: the draft does not cite each disagreeing source")
     return replace(
         extractive,
