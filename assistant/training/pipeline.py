@@ -36,7 +36,16 @@ from .examples import (
     made_unanswerable,
     suite_examples,
 )
-from .fit import Prepared, Scored, cross_validate, finish, fit_parts, in_holdout, prepare
+from .fit import (
+    CrossValidation,
+    Prepared,
+    Scored,
+    cross_validate,
+    finish,
+    fit_parts,
+    in_holdout,
+    prepare,
+)
 
 Progress = Callable[[str], None]
 T = TypeVar("T")
@@ -140,12 +149,10 @@ def _figures(name: str, items: Sequence[Prepared], chosen: Sequence[int],
     )
 
 
-def train(config: TrainingConfig, base: Settings, work: Path, out: Path,
-          folds_out: Path | None = None, say: Progress = lambda _: None) -> TrainingReport:
-    """Run the whole training (see the module docstring) and write the artefacts."""
-    from ..answer.selector import save_selector
-
-    started = time.perf_counter()
+def training_items(config: TrainingConfig, base: Settings, work: Path,
+                   say: Progress = lambda _: None) -> list[Prepared]:
+    """Every source's examples (suite, generated, made unanswerable), weighted and with their
+    features computed; each corpus is indexed under ``work``."""
     by_source: dict[str, list[Example]] = {}
     settings_of: dict[str, Settings] = {}
     for source in config.sources:
@@ -159,17 +166,32 @@ def train(config: TrainingConfig, base: Settings, work: Path, out: Path,
         say(f"{source.name}: {len(foreign)} questions about other corpora asked of it")
         examples += own + made_unanswerable(own, foreign)
     say(f"computing features of {len(examples)} questions")
-    items = prepare(balanced(examples))
+    return prepare(balanced(examples))
+
+
+def calibrated_folds(cv: CrossValidation, items: Sequence[Prepared], false_refusal: float
+                     ) -> list[Selector]:
+    """Each fold's selector: its parts, calibrated on the other folds' out-of-fold scores."""
+    return [
+        finish(parts, [s for s, f in zip(cv.scores, cv.fold, strict=True) if f != k],
+               [p for p, f in zip(items, cv.fold, strict=True) if f != k], false_refusal)
+        for k, parts in enumerate(cv.parts)
+    ]
+
+
+def train(config: TrainingConfig, base: Settings, work: Path, out: Path,
+          folds_out: Path | None = None, say: Progress = lambda _: None) -> TrainingReport:
+    """Run the whole training (see the module docstring) and write the artefacts."""
+    from ..answer.selector import save_selector
+
+    started = time.perf_counter()
+    items = training_items(config, base, work, say)
     held = [in_holdout(p.example.group, config.holdout, config.seed) for p in items]
     inside = [p for p, h in zip(items, held, strict=True) if not h]
     outside = [p for p, h in zip(items, held, strict=True) if h]
     say(f"cross-validating on {len(inside)} questions ({config.folds} folds)")
     cv = cross_validate(inside, config.folds, config.seed)
-    fold_selectors = [
-        finish(parts, [s for s, f in zip(cv.scores, cv.fold, strict=True) if f != k],
-               [p for p, f in zip(inside, cv.fold, strict=True) if f != k], config.false_refusal)
-        for k, parts in enumerate(cv.parts)
-    ]
+    fold_selectors = calibrated_folds(cv, inside, config.false_refusal)
     say(f"fitting on all {len(inside)} to score the {len(outside)} held out")
     held_parts = fit_parts(inside, config.folds, config.seed)
     held_selector = finish(held_parts, cv.scores, inside, config.false_refusal)

@@ -67,30 +67,15 @@ def dump(config_path: Path, work: Path) -> list[Row]:
     """The training command's examples and cross-validation, kept per question (held-out
     groups are left out: the comparison is over the cross-validated folds)."""
     from assistant.settings import get_settings
-    from assistant.training import pipeline
     from assistant.training.config import read_config
-    from assistant.training.fit import cross_validate, finish, in_holdout, prepare
+    from assistant.training.fit import cross_validate, in_holdout
+    from assistant.training.pipeline import calibrated_folds, training_items
 
     config = read_config(config_path)
-    base = get_settings()
-    by_source, settings_of = {}, {}
-    for source in config.sources:
-        settings_of[source.name] = base.model_copy(
-            update={"data_dir": work / pipeline.corpus_slug(source.corpus)})
-        by_source[source.name] = pipeline._examples(source, settings_of[source.name],
-                                                    config.seed, print)
-    examples = []
-    for source in config.sources:
-        own = by_source[source.name]
-        foreign = pipeline._foreign(source, config, by_source, settings_of[source.name])
-        examples += own + pipeline.made_unanswerable(own, foreign)
-    items = [p for p in prepare(pipeline.balanced(examples))
+    items = [p for p in training_items(config, get_settings(), work, print)
              if not in_holdout(p.example.group, config.holdout, config.seed)]
     cv = cross_validate(items, config.folds, config.seed)
-    selectors = [finish(parts, [s for s, f in zip(cv.scores, cv.fold, strict=True) if f != k],
-                        [p for p, f in zip(items, cv.fold, strict=True) if f != k],
-                        config.false_refusal)
-                 for k, parts in enumerate(cv.parts)]
+    selectors = calibrated_folds(cv, items, config.false_refusal)
     return [_row(p, int(k), s, selectors[k])
             for p, k, s in zip(items, cv.fold, cv.scores, strict=True)]
 
