@@ -46,7 +46,6 @@ sys.path.insert(0, str(ROOT))
 TOP = 5  # candidates the cross-encoder rescores: the selector's most probable first
 BATCH = 16
 MAX_TOKENS = 128
-SOURCES = ("seed", "rgb", "tatqa", "tatqa-train", "tatqa-tables")
 Row = dict[str, Any]
 
 
@@ -78,6 +77,10 @@ def dump(config_path: Path, work: Path) -> list[Row]:
     selectors = calibrated_folds(cv, items, config.false_refusal)
     return [_row(p, int(k), s, selectors[k])
             for p, k, s in zip(items, cv.fold, cv.scores, strict=True)]
+
+
+def _key(row: Row) -> str:
+    return f"{row['source']}/{row['key']}"
 
 
 def _order(row: Row) -> list[int]:
@@ -195,7 +198,7 @@ def score(loader: _Loader, model: Any, rows: Sequence[Row]) -> dict[str, tuple[l
             if order:
                 pairs = [(row["question"], row["texts"][i], 0.0) for i in order]
                 batch, _ = next(loader.batches(pairs, len(pairs)))
-                out[f"{row['source']}/{row['key']}"] = (order, model(batch).numpy())
+                out[_key(row)] = (order, model(batch).numpy())
     return out
 
 
@@ -230,8 +233,8 @@ def _split(rows: list[Row]) -> dict[str, int]:
     """Each row's stacking fold: its own, or with one fold scored, a half of its groups."""
     folds = {r["fold"] for r in rows}
     if len(folds) > 1:
-        return {f"{r['source']}/{r['key']}": r["fold"] for r in rows}
-    return {f"{r['source']}/{r['key']}": int(hashlib.md5(r["group"].encode()).hexdigest(), 16) % 2
+        return {_key(r): r["fold"] for r in rows}
+    return {_key(r): int(hashlib.md5(r["group"].encode()).hexdigest(), 16) % 2
             for r in rows}
 
 
@@ -243,27 +246,27 @@ def stacked(rows: list[Row], ce: dict[str, tuple[list[int], Any]]) -> dict[str, 
     split = _split(rows)
     out = {}
     for k in sorted(set(split.values())):
-        train_rows = [r for r in rows if split[f"{r['source']}/{r['key']}"] != k]
-        x = np.vstack([_stack_inputs(r, *ce[f"{r['source']}/{r['key']}"]) for r in train_rows])
-        y = np.concatenate([r["answers"][ce[f"{r['source']}/{r['key']}"][0]]
+        train_rows = [r for r in rows if split[_key(r)] != k]
+        x = np.vstack([_stack_inputs(r, *ce[_key(r)]) for r in train_rows])
+        y = np.concatenate([r["answers"][ce[_key(r)][0]]
                             for r in train_rows])
         model = LogisticRegression(max_iter=1000).fit(x, y)
         for r in rows:
-            key = f"{r['source']}/{r['key']}"
+            key = _key(r)
             if split[key] == k:
                 out[key] = model.predict_proba(_stack_inputs(r, *ce[key]))[:, 1]
     return out
 
 
 def compare(rows: Sequence[Row], ce: dict[str, tuple[list[int], Any]]) -> None:
-    scored = [r for r in rows if f"{r['source']}/{r['key']}" in ce]
+    scored = [r for r in rows if _key(r) in ce]
     both = stacked(scored, ce)
     print(f"{'source':14} {'questions':>9} {'selector':>9} {'cross-enc':>9} {'stacked':>9}")
-    for source in SOURCES:
+    for source in dict.fromkeys(r["source"] for r in scored):
         mine = [r for r in scored if r["source"] == source and r["answerable"] and not r["made"]]
         if not mine:
             continue
-        keys = [f"{r['source']}/{r['key']}" for r in mine]
+        keys = [_key(r) for r in mine]
         own = np.mean([r["top"] >= 0 and bool(r["answers"][r["top"]]) for r in mine])
         alone = np.mean([bool(r["answers"][ce[k][0][int(np.argmax(ce[k][1]))]])
                          for r, k in zip(mine, keys, strict=True)])
